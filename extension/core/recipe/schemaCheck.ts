@@ -27,7 +27,12 @@ export function schemaProblems(cell: ParsedCell, kind: CellKindName, body: unkno
   if (validate(body)) return [];
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  // A misspelt key also reads as a missing one: report only the misspelling, whose fix cures both.
+  const guessed = new Set((validate.errors ?? [])
+    .filter((e) => e.keyword === 'additionalProperties')
+    .map((e) => `${e.instancePath}/${closest(String(e.params.additionalProperty), Object.keys((e.parentSchema as { properties?: object }).properties ?? {})) ?? ''}`));
   for (const err of validate.errors ?? []) {
+    if (err.keyword === 'required' && guessed.has(`${err.instancePath}/${String(err.params.missingProperty)}`)) continue;
     const p = describe(cell, kind, err);
     if (!p) continue;
     const key = `${p.line}:${p.col}:${p.message}`;
@@ -95,7 +100,7 @@ function describe(cell: ParsedCell, kind: CellKindName, err: ErrorObject): Probl
     }
     case 'required': {
       const missing = String(p.missingProperty);
-      const parentKey = pairAt(doc, path)?.key as Node | undefined;
+      const parentKey = (typeof path[path.length - 1] === 'number' ? valueNode : pairAt(doc, path)?.key) as Node | undefined;
       const owner = rel.length ? field : `a \`${kind}\` cell`;
       return at(where(parentKey), 'error', 'missing-key', `${owner} needs \`${missing}:\``);
     }

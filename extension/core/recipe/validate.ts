@@ -30,7 +30,7 @@ export function validateRecipe(cells: RecipeCell[], opts: ValidateOptions = {}):
       own.push({ cell: i, line: 0, col: 0, endLine: 0, endCol: 0, severity: 'error', code: 'separator-content',
         message: 'text after `---` on the separator line is not supported: put the cell\'s content on the next line' });
     }
-    const body = cellBody(cell, own);
+    const body = own.length ? undefined : cellBody(cell, own);
     if (body) bodies.set(i, body);
     problems.push(...own.slice(0, MAX_PROBLEMS_PER_CELL));
   });

@@ -1,5 +1,5 @@
 // Parses each cell's YAML into a document that keeps source ranges, and reads the cell's kind and name.
-import { Document, isMap, isScalar, isSeq, LineCounter, Node, Pair, parseDocument, YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, Node, Pair, parseDocument, YAMLMap } from 'yaml';
 import type { RecipeCell } from './text';
 import schema from './recipe.schema.json';
 
@@ -14,21 +14,28 @@ export interface ParsedCell {
   kindKey?: string;
   name?: string;
   doc?: Document;
-  lines: LineCounter;
+  /** Offsets where each line of `text` starts. */
+  lineStarts: number[];
   text: string;
   /** The cell holds only comments and blank lines. */
   empty: boolean;
 }
 
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
 export function parseCell(cell: RecipeCell, index: number): ParsedCell {
-  const lines = new LineCounter();
-  if (cell.kind === 'markup') {
-    return { index, kind: 'markdown', kindKey: 'markdown', lines, text: cell.value, empty: false };
-  }
   const text = cell.value;
+  const lineStarts = lineStartsOf(text);
+  if (cell.kind === 'markup') {
+    return { index, kind: 'markdown', kindKey: 'markdown', lineStarts, text, empty: false };
+  }
   const empty = text.split('\n').every((l) => /^\s*(#.*)?$/.test(l));
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, uniqueKeys: true, strict: true });
-  const out: ParsedCell = { index, doc, lines, text, empty };
+  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, strict: true });
+  const out: ParsedCell = { index, doc, lineStarts, text, empty };
   const contents = doc.contents;
   if (isMap(contents) && contents.items.length >= 1) {
     const key = contents.items[0].key;
@@ -73,9 +80,22 @@ export interface Span {
 
 /** Converts a [start, end) offset range in the cell text to 0-based line/column positions. */
 export function spanOf(cell: ParsedCell, start: number, end: number): Span {
-  const a = cell.lines.linePos(Math.max(0, Math.min(start, cell.text.length)));
-  const b = cell.lines.linePos(Math.max(0, Math.min(Math.max(end, start), cell.text.length)));
-  return { line: a.line - 1, col: a.col - 1, endLine: b.line - 1, endCol: b.col - 1 };
+  const a = positionOf(cell, start);
+  const b = positionOf(cell, Math.max(end, start));
+  return { line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+}
+
+function positionOf(cell: ParsedCell, offset: number): { line: number; col: number } {
+  const o = Math.max(0, Math.min(offset, cell.text.length));
+  const starts = cell.lineStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= o) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo, col: o - starts[lo] };
 }
 
 export function nodeSpan(cell: ParsedCell, node: Node | undefined | null): Span | undefined {

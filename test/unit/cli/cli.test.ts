@@ -1,0 +1,90 @@
+// The `lorabias` command as users run it: the built dist/cli.js in a real process, on real files.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+
+const root = path.resolve(__dirname, '../../..');
+const cli = path.join(root, 'dist/cli.js');
+let dir: string;
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+before(() => {
+  if (!fs.existsSync(cli)) spawnSync(process.execPath, [path.join(root, 'esbuild.mjs')], { cwd: root, stdio: 'inherit' });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lorabias-cli-'));
+  fs.mkdirSync(path.join(dir, 'pics'));
+  fs.writeFileSync(path.join(dir, 'good.lorabias'), 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n---\ndataset:\n  name: pics\n  images: pics\n---\nbias:\n  name: copier\n  model: base\n  dataset: pics\n');
+  fs.writeFileSync(path.join(dir, 'bad.lorabias'), 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n---\nbias:\n  name: copier\n  model: bsae\n  dataset: pics\n  rank: 0\n');
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('lorabias validate', () => {
+  it('prints nothing and exits 0 for a clean recipe', () => {
+    assert.deepEqual(run('validate', 'good.lorabias'), { code: 0, out: '', err: '' });
+  });
+
+  it('prints file:line:col: error: message for each problem and exits 1', () => {
+    const r = run('validate', 'bad.lorabias');
+    assert.equal(r.code, 1);
+    assert.deepEqual(r.out.trim().split('\n'), [
+      'bad.lorabias:7:10: error: no model cell is named `bsae`; did you mean `base`?',
+      'bad.lorabias:8:12: error: no dataset cell is named `pics`; add a dataset cell named `pics` above this one',
+      'bad.lorabias:9:9: error: `rank` must be at least 1 (got 0)',
+    ]);
+  });
+
+  it('prints the cells and problems as JSON with --json', () => {
+    const r = run('validate', '--json', 'bad.lorabias');
+    assert.equal(r.code, 1);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.cells, [
+      { index: 0, kind: 'model', name: 'base', firstLine: 1, lastLine: 3 },
+      { index: 1, kind: 'bias', name: 'copier', firstLine: 5, lastLine: 9 },
+    ]);
+    assert.deepEqual(report.problems[0], { cell: 1, line: 2, col: 9, endLine: 2, endCol: 13, severity: 'error', code: 'unknown-ref',
+      message: 'no model cell is named `bsae`; did you mean `base`?', fix: { title: 'Change to `base`', newText: 'base' }, fileLine: 7, fileCol: 10 });
+  });
+
+  it('checks several files and fails if any has an error', () => {
+    const r = run('validate', 'good.lorabias', 'bad.lorabias', 'missing.lorabias');
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^missing\.lorabias:1:1: error: no such file: missing\.lorabias$/m);
+  });
+
+  it('says how to use it, with exit code 2, for a bad command line', () => {
+    const r = run('validate');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /give a recipe file[\s\S]*usage: lorabias/);
+    assert.equal(run('frobnicate', 'x').code, 2);
+    assert.equal(run('validate', '--nope', 'x').code, 2);
+  });
+});
+
+describe('lorabias plan', () => {
+  it('prints cells in run order with what each needs', () => {
+    const r = run('plan', 'good.lorabias');
+    assert.equal(r.code, 0);
+    assert.deepEqual(r.out.trim().split('\n').map((l) => l.replace(/\s+/g, ' ').trim()), [
+      '1. model base good.lorabias:1',
+      '2. dataset pics good.lorabias:5',
+      '3. bias copier good.lorabias:9 ← base, pics',
+    ]);
+  });
+
+  it('plans only what one cell needs with --cell, as JSON', () => {
+    const r = run('plan', '--json', '--cell', 'pics', 'good.lorabias');
+    assert.deepEqual(JSON.parse(r.out), [{ cell: 1, kind: 'dataset', name: 'pics', needs: [], line: 5 }]);
+  });
+
+  it('refuses to plan a recipe with errors, showing them', () => {
+    const r = run('plan', 'bad.lorabias');
+    assert.equal(r.code, 1);
+    assert.match(r.out, /bad\.lorabias: not planned: fix the 3 errors above first/);
+  });
+});

@@ -1,0 +1,3 @@
+"""lorabias engine: the Python worker the lorabias extension drives over JSON lines."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,27 @@
+"""`python -m lorabias_engine`: serve JSON lines on stdin/stdout until shutdown or EOF."""
+import os
+import sys
+
+
+def main() -> int:
+    # The protocol owns the real stdout. Everything else that prints (libraries, C extensions, tqdm)
+    # goes to stderr: point fd 1 at stderr and keep a private duplicate for protocol lines.
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    out = os.fdopen(protocol_fd, "w", encoding="utf-8", buffering=1)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the engine never downloads
+    os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+    from .app import build_server
+    from .logs import setup_logging
+
+    setup_logging()
+    stdin = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
+    build_server(out).serve(stdin)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Which modules get a LoRA, and their names in kohya's sd-scripts format (what A1111, Forge and ComfyUI load).
+
+sd-scripts (networks/lora.py) puts a LoRA on every Linear and 1×1 Conv2d inside the UNet's Transformer2DModel
+blocks and the text encoders' CLIPAttention/CLIPMLP; with conv LoRA (LoCon) also on the ResnetBlock2D,
+Downsample2D and Upsample2D layers. The name is the module path with "." → "_" under a prefix:
+`lora_unet_`, `lora_te_` (SD1.x) or `lora_te1_`/`lora_te2_` (SDXL).
+
+SD1.x: sd-scripts trains a UNet with diffusers' module names, so the path is the diffusers one
+(`lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q`).
+SDXL: sd-scripts trains its own UNet with the original (SGM/LDM) names, and that is what the UIs expect
+(`lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q`); `sgm_name` maps diffusers paths to those.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import torch.nn as nn
+
+UNET_ATTENTION_BLOCKS = ("Transformer2DModel",)
+UNET_CONV_BLOCKS = ("ResnetBlock2D", "Downsample2D", "Upsample2D")
+TEXT_ENCODER_BLOCKS = ("CLIPAttention", "CLIPSdpaAttention", "CLIPFlashAttention2", "CLIPMLP")
+PEFT_INTERNALS = ("base_layer", "lora_A", "lora_B", "lora_dropout", "lora_embedding_A", "lora_embedding_B",
+                  "lora_magnitude_vector")
+
+
+def _base(module: nn.Module) -> nn.Module:
+    get_base = getattr(module, "get_base_layer", None)
+    return get_base() if callable(get_base) else module
+
+
+def iter_layers(model: nn.Module) -> Iterator[tuple[str, nn.Module, str]]:
+    """(path, layer, parent block class) for every Linear/Conv2d, seen through peft wrappers."""
+    for block_name, block in model.named_modules():
+        cls = type(block).__name__
+        if cls not in UNET_ATTENTION_BLOCKS + UNET_CONV_BLOCKS + TEXT_ENCODER_BLOCKS:
+            continue
+        for child_name, child in block.named_modules():
+            if not child_name or any(part in PEFT_INTERNALS for part in child_name.split(".")):
+                continue
+            layer = _base(child)
+            if isinstance(layer, (nn.Linear, nn.Conv2d)):
+                yield f"{block_name}.{child_name}", layer, cls
+
+
+def lora_target_paths(model: nn.Module, conv: bool = False) -> list[str]:
+    """Module paths that get a LoRA, as sd-scripts chooses them (conv=True adds LoCon's resnet/sampler layers)."""
+    paths = []
+    for path, layer, cls in iter_layers(model):
+        if cls in UNET_CONV_BLOCKS and not conv:
+            continue
+        is_1x1 = isinstance(layer, nn.Conv2d) and tuple(layer.kernel_size) == (1, 1)
+        if isinstance(layer, nn.Linear) or is_1x1 or (conv and cls in UNET_CONV_BLOCKS):
+            paths.append(path)
+    return paths
+
+
+_RESNET_SGM = {"conv1": "in_layers.2", "conv2": "out_layers.3", "time_emb_proj": "emb_layers.1",
+               "conv_shortcut": "skip_connection"}
+
+
+def sgm_name(path: str, layers_per_block: int, up_blocks_with_attention: set[int]) -> str:
+    """A diffusers UNet module path → the SGM (original SDXL) path sd-scripts uses."""
+    parts = path.split(".")
+    per = layers_per_block + 1
+
+    def resnet_rest(rest: list[str]) -> list[str]:
+        return _RESNET_SGM.get(rest[0], rest[0]).split(".") + rest[1:]
+
+    if parts[0] == "down_blocks":
+        i, kind = int(parts[1]), parts[2]
+        if kind == "downsamplers":  # down_blocks.i.downsamplers.0.conv → input_blocks.N.0.op
+            return ".".join(["input_blocks", str((i + 1) * per), "0", "op"] + parts[5:])
+        j, rest = int(parts[3]), parts[4:]
+        n = i * per + j + 1
+        if kind == "resnets":
+            return ".".join(["input_blocks", str(n), "0"] + resnet_rest(rest))
+        return ".".join(["input_blocks", str(n), "1"] + rest)
+    if parts[0] == "mid_block":
+        kind, j, rest = parts[1], int(parts[2]), parts[3:]
+        if kind == "resnets":
+            return ".".join(["middle_block", str(2 * j)] + resnet_rest(rest))
+        return ".".join(["middle_block", "1"] + rest)
+    if parts[0] == "up_blocks":
+        i, kind = int(parts[1]), parts[2]
+        if kind == "upsamplers":
+            slot = "2" if i in up_blocks_with_attention else "1"
+            return ".".join(["output_blocks", str(i * per + per - 1), slot] + parts[4:])
+        j, rest = int(parts[3]), parts[4:]
+        n = i * per + j
+        if kind == "resnets":
+            return ".".join(["output_blocks", str(n), "0"] + resnet_rest(rest))
+        return ".".join(["output_blocks", str(n), "1"] + rest)
+    return path
+
+
+def kohya_name(prefix: str, path: str, family: str, unet: nn.Module | None = None) -> str:
+    """`lora_<prefix>_<path with _>`; SDXL UNet paths go through `sgm_name` first."""
+    if prefix == "unet" and family == "sdxl":
+        config = unet.config
+        with_attn = {i for i, t in enumerate(config.up_block_types) if "CrossAttn" in t}
+        path = sgm_name(path, config.layers_per_block, with_attn)
+    return f"lora_{prefix}_" + path.replace(".", "_")
+
+
+def kohya_name_map(components: dict[str, nn.Module], family: str) -> dict[str, tuple[str, str, nn.Module]]:
+    """kohya name → (component prefix, module path, layer) for every LoRA-able layer (attention and conv)."""
+    out = {}
+    for prefix, model in components.items():
+        unet = model if prefix == "unet" else None
+        for path, layer, _cls in iter_layers(model):
+            out[kohya_name(prefix, path, family, unet)] = (prefix, path, layer)
+    return out
+
+
+_DIFFUSERS_LORA_KEY = re.compile(r"^(unet|text_encoder|text_encoder_2)\.(.+?)\.(lora_A|lora_B|lora\.down|lora\.up|"
+                                 r"lora_linear_layer\.down|lora_linear_layer\.up)\.weight$")
+
+
+def diffusers_to_kohya(state: dict, family: str, unet: nn.Module) -> dict:
+    """A diffusers/peft-format LoRA state dict (unet.…lora_A.weight) → kohya keys. Alphas default to the rank."""
+    prefixes = {"unet": "unet", "text_encoder": "te1" if family == "sdxl" else "te", "text_encoder_2": "te2"}
+    out = {}
+    for key, tensor in state.items():
+        m = _DIFFUSERS_LORA_KEY.match(key)
+        if not m:
+            if key.endswith(".alpha"):
+                continue
+            out[key] = tensor  # left for the caller to report as unmatched
+            continue
+        comp, path, kind = m.groups()
+        path = path.replace(".processor", "").replace("to_out_lora", "to_out.0")
+        name = kohya_name(prefixes[comp], path, family, unet)
+        down = kind in ("lora_A", "lora.down", "lora_linear_layer.down")
+        out[f"{name}.{'lora_down' if down else 'lora_up'}.weight"] = tensor
+        if down:
+            alpha_key = f"{comp}.{m.group(2)}.alpha"
+            out.setdefault(f"{name}.alpha", state.get(alpha_key, tensor.new_tensor(float(tensor.shape[0]))))
+    return out

@@ -1,0 +1,89 @@
+"""Sampling: model + LoRAs at weights (negative allowed) + prompts × seeds → PNG files. Same seed, same image."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from .errors import Cancelled, bad_request
+from .images import save_png
+from .lora import activate, loras_applied, set_multiplier
+from .models.loaded import LoadedModel
+from .models.schedulers import SCHEDULERS, make_scheduler
+from .params import choice, get, positive_int
+from .protocol import JobContext
+
+
+def initial_noise(model: LoadedModel, seed: int, height: int, width: int) -> torch.Tensor:
+    """Seeded on the CPU so a seed gives the same image on every device and batch layout."""
+    h, w = model.latent_size(height, width)
+    gen = torch.Generator("cpu").manual_seed(int(seed))
+    return torch.randn((1, model.latent_channels, h, w), generator=gen).to(model.device, model.dtype)
+
+
+def generate(model: LoadedModel, prompt: str, seed: int, *, negative_prompt: str = "", steps: int = 20,
+             cfg: float = 7.0, scheduler: str = "ddim", width: int = 512, height: int = 512,
+             ctx: JobContext | None = None) -> torch.Tensor:
+    """One image (3, H, W) in [0, 1] through diffusers' pipeline with whatever adapters are active."""
+    pipe = model.pipeline(make_scheduler(scheduler, model.scheduler_config))
+    pipe.set_progress_bar_config(disable=True)
+
+    def on_step(_pipe, _i, _t, kwargs):
+        if ctx is not None and ctx.cancelled:
+            raise Cancelled("sampling")
+        return kwargs
+
+    was_training = model.unet.training
+    model.unet.eval()
+    try:
+        latents = pipe(prompt=prompt, negative_prompt=negative_prompt or None, num_inference_steps=steps,
+                       guidance_scale=cfg, height=height, width=width, latents=initial_noise(model, seed, height, width),
+                       output_type="latent", callback_on_step_end=on_step).images
+    finally:
+        model.unet.train(was_training)
+    return model.decode_latents(latents)[0]
+
+
+def _weights_label(w: float) -> str:
+    return f"{w:+.2f}".replace("+", "p").replace("-", "m").replace(".", "_")
+
+
+def sample(params: dict, ctx: JobContext, registry) -> dict:
+    model = registry.resolve(params)
+    prompts = get(params, "prompts", list)
+    seeds = get(params, "seeds", list, [1])
+    if not prompts or not all(isinstance(p, str) for p in prompts):
+        raise bad_request("sample needs params.prompts: a non-empty list of strings")
+    if not all(isinstance(s, int) for s in seeds):
+        raise bad_request("params.seeds must be a list of integers")
+    loras = get(params, "loras", list, [])
+    for spec in loras:
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise bad_request("each entry of params.loras must be {path, weight}")
+    sweep = get(params, "weights", list, None)  # optional: sweep the first LoRA's weight over these values
+    if sweep is not None and not loras:
+        raise bad_request("params.weights sweeps the first LoRA's weight; give params.loras too")
+    default_size = 32 if model.family == "tiny" else (1024 if model.family == "sdxl" else 512)
+    opts = dict(negative_prompt=get(params, "negative_prompt", str, ""), steps=positive_int(params, "steps", 20),
+                cfg=get(params, "cfg", float, 7.0), scheduler=choice(params, "scheduler", SCHEDULERS, "ddim"),
+                width=positive_int(params, "width", default_size), height=positive_int(params, "height", default_size))
+    out_dir = Path(get(params, "output_dir", str))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    images, total = [], len(prompts) * len(seeds) * (len(sweep) if sweep else 1)
+    with loras_applied(model, loras, "s") as names:
+        activate(model, names)
+        for weight in (sweep or [None]):
+            if weight is not None:
+                set_multiplier(model, names[0], float(weight))
+            for pi, prompt in enumerate(prompts):
+                for seed in seeds:
+                    ctx.check_cancelled("sampling")
+                    image = generate(model, prompt, seed, ctx=ctx, **opts)
+                    name = f"p{pi}_s{seed}" + (f"_w{_weights_label(weight)}" if weight is not None else "") + ".png"
+                    path = save_png(image, out_dir / name)
+                    entry = {"path": str(path), "prompt": prompt, "seed": seed}
+                    if weight is not None:
+                        entry["weight"] = weight
+                    images.append(entry)
+                    ctx.progress({"step": len(images), "total": total}, force=len(images) == total)
+    return {"images": images}

@@ -1,0 +1,177 @@
+"""Training a LoRA, the "bias then train" way. Reads top to bottom like diffusers' example scripts:
+
+load model → data (latents and text embeddings cached once) → bias LoRAs applied frozen → trainable target
+LoRA → optimizer and schedule → the loop (noise, predict, loss, step; progress, cancel, checkpoints, fidelity)
+→ save in kohya format. The bias adapters are never part of the result.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from . import checkpoints, fidelity
+from .errors import Cancelled
+from .export import write_lora, training_metadata
+from .images import file_sha256, load_dataset
+from .lora import activate, add_trainable, apply_lora_file, extract_kohya, load_trainable_state, remove_adapters
+from .models.schedulers import training_scheduler
+from .protocol import JobContext
+from .train_config import TrainConfig, parse_train
+
+log = logging.getLogger(__name__)
+SAVE_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "float": torch.float32}
+
+
+def train(params: dict, ctx: JobContext, registry) -> dict:
+    started = time.time()
+    model = registry.resolve(params)
+    default_res = {"tiny": 32, "sd15": 512, "sdxl": 1024}[model.family]
+    cfg = parse_train(params, default_res)
+    Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)
+    device = model.device
+    torch.manual_seed(cfg.seed)
+    gen = torch.Generator("cpu").manual_seed(cfg.seed)  # every random draw of the loop comes from here
+
+    # 1. Data: images → latents and captions → text embeddings, computed once (a copier sees one image
+    #    hundreds of times; encoding it every step would be most of the work).
+    data = load_dataset(cfg.images, cfg.captions, cfg.resolution)
+    latents_all = model.encode_images(data.pixels)
+    cached_text = None
+    if cfg.cache and not cfg.train_text_encoder:
+        with torch.no_grad():
+            cached_text = model.encode_prompts(data.captions)
+
+    adapters: list[str] = []
+    unet = model.unet
+    try:
+        # 2. Bias LoRAs ("over"): applied live, frozen, at their multipliers — like sd-scripts' --base_weights.
+        for i, bias in enumerate(cfg.over):
+            apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
+            adapters.append(f"bias{i}")
+
+        # 3. The target LoRA: the only trainable weights.
+        trainable = add_trainable(model, "target", cfg.rank, cfg.alpha, conv=cfg.train_conv,
+                                  text_encoder=cfg.train_text_encoder)
+        adapters.append("target")
+        activate(model, adapters, trainable="target")
+
+        # 4. Optimizer and learning-rate schedule.
+        from diffusers.optimization import get_scheduler
+
+        optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=1e-2)
+        lr_schedule = get_scheduler(cfg.scheduler, optimizer, num_warmup_steps=cfg.warmup_steps,
+                                    num_training_steps=cfg.steps)
+        noise_scheduler = training_scheduler(model.scheduler_config)
+        alphas_cumprod = noise_scheduler.alphas_cumprod.to(device)
+        prediction_type = noise_scheduler.config.prediction_type
+        use_amp = device.type == "cuda" and cfg.mixed_precision != "no"
+        amp_dtype = torch.bfloat16 if cfg.mixed_precision == "bf16" else torch.float16
+        scaler = torch.amp.GradScaler("cuda") if use_amp and amp_dtype == torch.float16 else None
+        if cfg.mixed_precision != "no" and device.type != "cuda":
+            log.info("mixed_precision=%s ignored on %s (autocast is used on CUDA only)", cfg.mixed_precision, device)
+        if cfg.gradient_checkpointing:
+            unet.enable_gradient_checkpointing()
+        unet.train()
+
+        # 5. Resume from a checkpoint of the same run, if asked and present.
+        start, losses, history = 0, [], []
+        held, fid_value = False, None
+        state = checkpoints.load(cfg.checkpoint_path, cfg.run_hash()) if cfg.resume else None
+        if state is not None:
+            load_trainable_state(model, "target", state["lora"])
+            optimizer.load_state_dict(state["optimizer"])
+            lr_schedule.load_state_dict(state["lr_scheduler"])
+            gen.set_state(state["generator"])
+            start, losses, history = state["step"], list(state["losses"]), list(state["fidelity_history"])
+            log.info("resuming %s at step %d", cfg.output, start)
+
+        # 6. The loop.
+        n = latents_all.shape[0]
+        t0, step = time.monotonic(), start
+        for step in range(start + 1, cfg.steps + 1):
+            ctx.check_cancelled("training")
+            idx = torch.randint(0, n, (cfg.batch_size,), generator=gen)
+            latents = latents_all[idx]
+            noise = torch.randn(latents.shape, generator=gen).to(device, latents.dtype)
+            if cfg.noise_offset:
+                noise = noise + cfg.noise_offset * torch.randn((latents.shape[0], latents.shape[1], 1, 1),
+                                                               generator=gen).to(device, latents.dtype)
+            timesteps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (cfg.batch_size,), generator=gen).to(device)
+            noisy = noise_scheduler.add_noise(latents, noise, timesteps)
+            with torch.autocast("cuda", dtype=amp_dtype) if use_amp else contextlib.nullcontext():
+                if cached_text is not None:
+                    text = cached_text[0][idx.to(cached_text[0].device)]
+                    cond = None if cached_text[1] is None else {"text_embeds": cached_text[1]["text_embeds"][idx.to(device)]}
+                else:
+                    text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()])
+                added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
+                pred = unet(noisy, timesteps, text, added_cond_kwargs=added).sample
+            target = noise if prediction_type == "epsilon" else noise_scheduler.get_velocity(latents, noise, timesteps)
+            loss = F.mse_loss(pred.float(), target.float(), reduction="none").flatten(1).mean(1)
+            if cfg.min_snr_gamma:
+                snr = alphas_cumprod[timesteps] / (1 - alphas_cumprod[timesteps])
+                weight = torch.clamp(snr, max=cfg.min_snr_gamma) / (snr + 1 if prediction_type == "v_prediction" else snr)
+                loss = loss * weight
+            loss = loss.mean()
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                optimizer.step()
+            lr_schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            losses.append(float(loss.detach()))
+
+            elapsed = time.monotonic() - t0
+            its = (step - start) / elapsed if elapsed > 0 else 0.0
+            ctx.progress({"step": step, "total": cfg.steps, "loss": losses[-1], "lr": lr_schedule.get_last_lr()[0],
+                          "its": its, "eta_s": (cfg.steps - step) / its if its else None}, force=step == cfg.steps)
+
+            if cfg.until and step % cfg.until.every == 0:
+                fid_value = fidelity.measure(model, data.pixels / 2 + 0.5, cfg.until.prompts or data.captions[:1],
+                                             cfg.until.seeds, cfg.until.steps, cfg.until.cfg, ctx)
+                history.append({"step": step, "value": fid_value})
+                unet.train()
+                ctx.event("fidelity", {"step": step, "value": fid_value, "target": cfg.until.fidelity})
+                if fid_value >= cfg.until.fidelity:
+                    held = True
+                    break
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                checkpoints.save(cfg.checkpoint_path, {
+                    "run_hash": cfg.run_hash(), "step": step, "lora": extract_kohya(model, "target", torch.float32),
+                    "optimizer": optimizer.state_dict(), "lr_scheduler": lr_schedule.state_dict(),
+                    "generator": gen.get_state(), "losses": losses, "fidelity_history": history})
+        ctx.check_cancelled("training")
+        if cfg.until and not held and (not history or history[-1]["step"] != step):
+            fid_value = fidelity.measure(model, data.pixels / 2 + 0.5, cfg.until.prompts or data.captions[:1],
+                                         cfg.until.seeds, cfg.until.steps, cfg.until.cfg, ctx)
+            history.append({"step": step, "value": fid_value})
+            held = fid_value >= cfg.until.fidelity
+
+        # 7. Save the target alone, in kohya format, with sd-scripts' metadata and our provenance.
+        tensors = extract_kohya(model, "target", SAVE_DTYPES[cfg.save_precision])
+        seconds = time.time() - started
+        metadata = training_metadata(cfg, model, data, step, seconds, bias_hashes=[file_sha256(b["path"]) for b in cfg.over])
+        write_lora(cfg.output, tensors, metadata)
+        cfg.checkpoint_path.unlink(missing_ok=True)
+        return {"path": str(Path(cfg.output)), "steps_done": step, "final_loss": losses[-1] if losses else None,
+                "seconds": round(seconds, 3), "losses": losses,
+                "fidelity": None if cfg.until is None else {"value": fid_value, "held": held, "target": cfg.until.fidelity,
+                                                            "history": history}}
+    except Cancelled:
+        log.info("training %s cancelled; checkpoint (if any) kept at %s", cfg.output, cfg.checkpoint_path)
+        raise
+    finally:
+        if cfg.gradient_checkpointing:
+            unet.disable_gradient_checkpointing()
+        unet.eval()
+        remove_adapters(model, adapters)
+        for enc in model.text_encoders:
+            enc.eval()

@@ -1,0 +1,99 @@
+"""The train request's parameters, checked once, with defaults."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .errors import bad_request
+from .params import choice, get, positive_int
+
+
+@dataclass
+class Until:
+    fidelity: float
+    every: int = 50
+    seeds: list[int] = field(default_factory=lambda: [1, 2])
+    prompts: list[str] | None = None
+    steps: int = 20
+    cfg: float = 5.0
+
+
+@dataclass
+class TrainConfig:
+    images: list[str]
+    captions: list[str] | None
+    output: str
+    rank: int = 16
+    alpha: float = 16.0
+    steps: int = 500
+    lr: float = 1e-4
+    scheduler: str = "constant"
+    warmup_steps: int = 0
+    seed: int = 0
+    resolution: int = 512
+    batch_size: int = 1
+    mixed_precision: str = "no"
+    gradient_checkpointing: bool = False
+    train_text_encoder: bool = False
+    train_conv: bool = False
+    min_snr_gamma: float | None = None
+    noise_offset: float = 0.0
+    over: list[dict] = field(default_factory=list)
+    until: Until | None = None
+    checkpoint_every: int = 0
+    resume: bool = False
+    cache: bool = True
+    save_precision: str = "fp16"
+    metadata: dict = field(default_factory=dict)
+
+    def run_hash(self) -> str:
+        """What must match for a checkpoint to be resumed (everything but steps-to-go and bookkeeping)."""
+        data = asdict(self)
+        for key in ("resume", "checkpoint_every", "metadata", "output"):
+            data.pop(key)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    @property
+    def checkpoint_path(self) -> Path:
+        out = Path(self.output)
+        return out.with_name(out.stem + ".checkpoint.pt")
+
+
+def parse_train(params: dict, default_resolution: int) -> TrainConfig:
+    output = get(params, "output", str)
+    if not output.endswith(".safetensors"):
+        raise bad_request(f"params.output must end in .safetensors, got {output!r}")
+    over = get(params, "over", list, [])
+    for spec in over:
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise bad_request("each entry of params.over must be {path, weight}")
+    until = None
+    if params.get("until") is not None:
+        u = get(params, "until", dict)
+        fid = get(u, "fidelity", float)
+        if not 0 <= fid <= 1:
+            raise bad_request(f"until.fidelity must be in [0, 1], got {fid}")
+        until = Until(fidelity=fid, every=positive_int(u, "every", 50), seeds=get(u, "seeds", list, [1, 2]),
+                      prompts=get(u, "prompts", list, None), steps=positive_int(u, "steps", 20), cfg=get(u, "cfg", float, 5.0))
+    rank = positive_int(params, "rank", 16)
+    cfg = TrainConfig(
+        images=get(params, "images", list), captions=get(params, "captions", list, None), output=output, rank=rank,
+        alpha=get(params, "alpha", float, float(rank)), steps=positive_int(params, "steps", 500),
+        lr=get(params, "lr", float, 1e-4), scheduler=choice(params, "scheduler", ("constant", "cosine", "constant_with_warmup"), "constant"),
+        warmup_steps=get(params, "warmup_steps", int, 0), seed=get(params, "seed", int, 0),
+        resolution=positive_int(params, "resolution", default_resolution), batch_size=positive_int(params, "batch_size", 1),
+        mixed_precision=choice(params, "mixed_precision", ("no", "fp16", "bf16"), "no"),
+        gradient_checkpointing=bool(params.get("gradient_checkpointing", False)),
+        train_text_encoder=bool(params.get("train_text_encoder", False)), train_conv=bool(params.get("train_conv", False)),
+        min_snr_gamma=get(params, "min_snr_gamma", float, None), noise_offset=get(params, "noise_offset", float, 0.0),
+        over=over, until=until, checkpoint_every=get(params, "checkpoint_every", int, 0),
+        resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)),
+        save_precision=choice(params, "save_precision", ("fp16", "bf16", "float"), "fp16"),
+        metadata=get(params, "metadata", dict, {}))
+    if cfg.scheduler == "cosine" or cfg.scheduler == "constant_with_warmup":
+        pass
+    if cfg.warmup_steps < 0 or cfg.warmup_steps > cfg.steps:
+        raise bad_request("warmup_steps must be between 0 and steps")
+    return cfg

@@ -11,3 +11,4 @@ export { completeAt } from './complete';
 export type { CompletionEntry } from './complete';
 export { hoverAt } from './hover';
 export { STARTER_RECIPE } from './starter';
+export { recipeReference } from './reference';

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, builds, then runs every suite (unit, engine, end-to-end in a real
+# VS Code workbench). All suites run even when one fails; the exit code is non-zero if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export ONNXRUNTIME_NODE_INSTALL=skip
+bash scripts/setup-node.sh || exit 1
+npm run --silent build || exit 1
+
+declare -A result
+run_suite() {
+  local name=$1; shift
+  echo; echo "=== $name ==="
+  local t0=$SECONDS
+  if "$@"; then result[$name]="passed"; else result[$name]="FAILED"; fi
+  result[$name]="${result[$name]} ($((SECONDS - t0)) s)"
+}
+
+run_suite typecheck npx tsc -p . --noEmit
+mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
+run_suite unit node --import tsx --test --test-reporter=spec "${unit[@]}"
+[ -f scripts/test-engine.sh ] && run_suite engine bash scripts/test-engine.sh
+[ -f scripts/e2e.sh ] && run_suite e2e bash scripts/e2e.sh
+
+echo; echo "=== summary ==="
+failed=0
+for s in typecheck unit engine e2e; do
+  [ -n "${result[$s]:-}" ] || continue
+  echo "$s: ${result[$s]}"
+  case "${result[$s]}" in FAILED*) failed=1 ;; esac
+done
+exit $failed

@@ -1,0 +1,28 @@
+// Workspace Trust. An untrusted workspace can open, edit and validate recipes (nothing there runs code), but
+// running cells starts the Python engine, so it needs trust. There is no cell runner yet: this module gives
+// it the gate to call, and keeps a context key that menus and `when` clauses can use.
+import * as vscode from 'vscode';
+
+export const TRUSTED_CONTEXT_KEY = 'lorabias.workspaceTrusted';
+
+export function registerWorkspaceTrust(): vscode.Disposable {
+  const publish = () => vscode.commands.executeCommand('setContext', TRUSTED_CONTEXT_KEY, vscode.workspace.isTrusted);
+  void publish();
+  return vscode.workspace.onDidGrantWorkspaceTrust(() => void publish());
+}
+
+/**
+ * True when the workspace is trusted. Otherwise tells the user why `action` cannot happen, offers to manage
+ * trust, and returns false; the caller must then not start anything.
+ */
+export async function ensureTrusted(action: string): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const manage = 'Manage Workspace Trust';
+  const pick = await vscode.window.showWarningMessage(
+    `${action} needs a trusted workspace: it starts the Python engine, which runs code. ` +
+      'Recipes can still be viewed, edited and validated here.',
+    manage,
+  );
+  if (pick === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}

@@ -1,0 +1,73 @@
+// One e2e session = the packaged extension installed into a fresh code-server, a workspace holding a copy of
+// recipes/, and a Chromium showing the workbench. Tests start one per file and share it between their steps.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type CodeServer, createRunDir, installExtension, startCodeServer } from './codeServer';
+import { REPO_ROOT, RESULTS_DIR } from './paths';
+import { packageExtension } from './vsix';
+import { Workbench } from './workbench';
+
+export interface Session {
+  wb: Workbench;
+  server: CodeServer;
+  /** The workspace folder open in the workbench (a scratch copy: tests may edit it). */
+  workspace: string;
+  /** Where this session's screenshots and logs go. */
+  artifacts: string;
+  close(): Promise<void>;
+}
+
+let vsix: string | undefined;
+
+export async function startSession(name: string): Promise<Session> {
+  vsix ??= packageExtension();
+  const runDir = createRunDir(name);
+  installExtension(runDir, vsix);
+  const workspace = path.join(runDir, 'workspace');
+  fs.cpSync(path.join(REPO_ROOT, 'recipes'), path.join(workspace, 'recipes'), { recursive: true });
+  const artifacts = path.join(RESULTS_DIR, name);
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  const server = await startCodeServer(runDir);
+  let wb: Workbench;
+  try {
+    wb = await Workbench.open(server.urlFor(workspace), artifacts);
+  } catch (err) {
+    await server.stop();
+    keepLogs(runDir, artifacts);
+    throw err;
+  }
+  const close = async () => {
+    await wb.close();
+    await server.stop();
+    keepLogs(runDir, artifacts);
+    fs.rmSync(runDir, { recursive: true, force: true });
+  };
+  return { wb, server, workspace, artifacts, close };
+}
+
+/** Copies code-server's and the extension host's logs next to the screenshots. */
+function keepLogs(runDir: string, artifacts: string): void {
+  fs.mkdirSync(artifacts, { recursive: true });
+  const copy = (from: string, to: string) => { if (fs.existsSync(from)) fs.copyFileSync(from, path.join(artifacts, to)); };
+  copy(path.join(runDir, 'code-server.log'), 'code-server.log');
+  const logs = path.join(runDir, 'user-data/logs');
+  if (!fs.existsSync(logs)) return;
+  for (const session of fs.readdirSync(logs)) {
+    const host = path.join(logs, session, 'exthost1');
+    copy(path.join(host, 'remoteexthost.log'), 'extension-host.log');
+  }
+}
+
+/**
+ * Wraps a test body so a failure leaves a screenshot of the workbench as it was, named after the test.
+ */
+export function withScreenshot(session: () => Session | undefined, name: string, body: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await body();
+    } catch (err) {
+      await session()?.wb.screenshot(`FAILED-${name}`);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,292 @@
+// Drives the VS Code workbench in Chromium: the small vocabulary e2e tests are written in (open a notebook,
+// run a command, type in a cell, read the Problems panel, the suggestions, the outputs).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { CHROMIUM, E2E_HOME, RESULTS_DIR } from './paths';
+
+const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
+
+/** A row of the Problems panel: line and column are 1-based, as shown. */
+export interface ShownProblem { message: string; source: string; code: string; line: number; col: number; severity: string; resource: string }
+export interface CellInfo { kind: 'code' | 'markup'; text: string; language: string }
+
+export class Workbench {
+  private readonly consoleLines: string[] = [];
+  private shots = 0;
+
+  private constructor(readonly page: Page, private readonly context: BrowserContext, private readonly profile: string,
+    readonly artifacts: string) {
+    page.on('console', (m) => this.consoleLines.push(`${m.type()}: ${m.text()}`));
+    page.on('pageerror', (e) => this.consoleLines.push(`pageerror: ${e.message}`));
+  }
+
+  /** Launches Chromium with a fresh profile and loads the workbench at `url`. */
+  static async open(url: string, artifacts = RESULTS_DIR): Promise<Workbench> {
+    fs.mkdirSync(artifacts, { recursive: true });
+    const scratch = path.join(E2E_HOME, 'tmp');
+    fs.mkdirSync(scratch, { recursive: true });
+    const profile = fs.mkdtempSync(path.join(scratch, 'chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 1000 },
+      // keep Chromium's crash database, dconf and nss files in the throwaway profile, not in $HOME
+      env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: path.join(profile, 'config'), XDG_CACHE_HOME: path.join(profile, 'cache') },
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    const wb = new Workbench(page, context, profile, artifacts);
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
+    return wb;
+  }
+
+  async close(): Promise<void> {
+    fs.writeFileSync(path.join(this.artifacts, 'browser-console.log'), this.consoleLines.join('\n') + '\n');
+    await this.context.close().catch(() => undefined);
+    fs.rmSync(this.profile, { recursive: true, force: true });
+  }
+
+  /** Saves a numbered screenshot under the artifacts folder and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.artifacts, `${String(++this.shots).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file }).catch(() => undefined);
+    return file;
+  }
+
+  /**
+   * Runs a command from the palette by its title. Extension commands appear only once the extension host
+   * has registered them, and the open palette does not refresh, so it is reopened until the entry shows.
+   */
+  async runCommand(title: string, { timeout = 60_000 } = {}): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
+    const end = Date.now() + timeout;
+    for (;;) {
+      await this.page.keyboard.press('Escape');
+      await this.page.keyboard.press(`${MOD}+Shift+KeyP`);
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      try {
+        await row.waitFor({ timeout: 1500 });
+        break;
+      } catch {
+        if (Date.now() > end) throw new Error(`command "${title}" is not in the command palette after ${timeout} ms`);
+        await this.page.waitForTimeout(750);
+      }
+    }
+    await this.page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' }).catch(() => undefined);
+  }
+
+  /** Opens a workspace file with Quick Open; a `.lorabias` file opens in the notebook editor. */
+  async openFile(name: string): Promise<void> {
+    const input = this.page.locator('.quick-input-widget input');
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press(`${MOD}+KeyP`);
+    await input.waitFor();
+    await input.fill(name);
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await this.page.keyboard.press('Enter');
+  }
+
+  /** The active notebook editor. */
+  notebook(): Locator {
+    // each open notebook keeps an overlay; only the active one is shown
+    return this.page.locator('.notebookOverlay.notebook-editor').filter({ visible: true }).first();
+  }
+
+  async openNotebook(name: string): Promise<void> {
+    await this.openFile(name);
+    await this.waitForNotebook();
+  }
+
+  async waitForNotebook(titleMatch?: RegExp): Promise<void> {
+    if (titleMatch) {
+      await this.page.locator('.editor-group-container.active .tab.active', { hasText: titleMatch }).waitFor({ timeout: 30_000 });
+    }
+    // rows are attached before they have a size; Playwright calls a row without a box "hidden"
+    await this.notebook().locator('.cell-list-container .monaco-list-row').first().waitFor({ state: 'attached', timeout: 30_000 });
+    await this.page.waitForTimeout(300);
+  }
+
+  /** The active editor tab's label. */
+  async activeTabTitle(): Promise<string> {
+    return (await this.page.locator('.editor-group-container.active .tab.active .label-name').first().innerText()).trim();
+  }
+
+  /** How many cells the notebook has (the list is virtual: read its size, not the rendered rows). */
+  async cellCount(): Promise<number> {
+    const size = await this.notebook().locator('.cell-list-container .monaco-list-row').first().getAttribute('aria-setsize');
+    if (size === null) throw new Error('notebook cell rows carry no aria-setsize');
+    return Number(size);
+  }
+
+  /** The rendered cell at `index` (0-based), scrolled into view. */
+  async cell(index: number): Promise<Locator> {
+    const row = this.notebook().locator(cellRowSelector(index));
+    if (!(await row.count())) await this.revealCell(index);
+    await row.waitFor({ state: 'attached' });
+    return row;
+  }
+
+  private async revealCell(index: number): Promise<void> {
+    // focus the list, go to the first cell, then step down: the list renders rows as they come into view
+    await this.notebook().locator('.cell-list-container .monaco-list-row').first().click({ position: { x: 4, y: 4 } });
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Home');
+    for (let i = 0; i < index; i++) await this.page.keyboard.press('ArrowDown');
+  }
+
+  /** Kind, language and text of the cell at `index` (a markup cell's text is empty unless it is being edited). */
+  async readCell(index: number): Promise<CellInfo> {
+    const row = await this.cell(index);
+    const isMarkup = await row.evaluate((el) => el.classList.contains('markdown-cell-row'));
+    if (isMarkup) {
+      // a rendered markdown cell draws its text in the output webview; its source shows only while editing
+      return { kind: 'markup', text: await editorText(row), language: 'markdown' };
+    }
+    const language = (await row.locator('.cell-status-item', { hasText: /./ }).last().innerText()).trim();
+    return { kind: 'code', text: await editorText(row), language };
+  }
+
+  /** Puts the cursor at the end of code cell `index`'s text, in edit mode. */
+  async focusCellEnd(index: number): Promise<void> {
+    const row = await this.cell(index);
+    await row.locator('.monaco-editor .view-lines').first().click();
+    await this.page.keyboard.press(`${MOD}+End`);
+  }
+
+  /** Types into code cell `index`: at the end of its text, or replacing all of it. */
+  async typeInCell(index: number, text: string, { replace = false } = {}): Promise<void> {
+    await this.focusCellEnd(index);
+    if (replace) {
+      await this.page.keyboard.press(`${MOD}+KeyA`);
+      await this.page.keyboard.press('Delete');
+    }
+    // insertText avoids the editor's auto-closing and auto-indent, so the cell gets exactly `text`
+    for (const [i, line] of text.split('\n').entries()) {
+      if (i > 0) {
+        await this.page.keyboard.press('Enter');
+        await this.page.keyboard.press('Shift+Home');
+        await this.page.keyboard.press('Shift+Home');
+        await this.page.keyboard.press('Delete');
+      }
+      if (line) await this.page.keyboard.insertText(line);
+    }
+  }
+
+  /** Opens the suggest widget at the cursor and returns the labels it offers. */
+  async suggestions(): Promise<string[]> {
+    await this.page.keyboard.press(`${MOD}+Space`);
+    const rows = this.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
+    await rows.first().waitFor({ timeout: 10_000 });
+    await this.page.waitForTimeout(300);
+    const labels = await rows.locator('.label-name').allInnerTexts();
+    return labels.map((l) => l.trim());
+  }
+
+  /**
+   * Opens the Problems panel and reads its entries (message, 1-based line and column), waiting up to `timeout`
+   * for them to satisfy `until` (by default: at least one entry) since diagnostics follow edits after a pause.
+   */
+  async readProblems({ until = (p: ShownProblem[]) => p.length > 0, timeout = 10_000 } = {}): Promise<ShownProblem[]> {
+    await this.runCommand('View: Focus Problems');
+    const end = Date.now() + timeout;
+    for (;;) {
+      // (no named helpers inside: tsx would wrap them in a `__name` call that does not exist in the page)
+      const parsed = await this.page.locator('.markers-panel .monaco-list-row').evaluateAll((els) => {
+        const out: ShownProblem[] = [];
+        let resource = '';
+        for (const el of els) {
+          const [message, source, code, where, file] = ['.marker-message', '.marker-source', '.marker-code', '.marker-line', '.label-name']
+            .map((sel) => (el.querySelector(sel) as HTMLElement | null)?.innerText.trim() ?? '');
+          if (!el.querySelector('.marker-message')) {
+            resource = file;   // a file row: the problems below it are in that file
+            continue;
+          }
+          const at = /Ln\s*(\d+),\s*Col\s*(\d+)/.exec(where);
+          out.push({
+            message, source, code, resource,
+            line: at ? Number(at[1]) : NaN,
+            col: at ? Number(at[2]) : NaN,
+            severity: el.querySelector('.marker-icon')?.className.match(/\b(error|warning|info)\b/)?.[1] ?? '',
+          });
+        }
+        return out;
+      });
+      if (until(parsed) || Date.now() > end) return parsed;
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Opens the location of the Problems panel entry whose message matches: its cell, line and column. */
+  async gotoProblem(message: RegExp): Promise<void> {
+    await this.runCommand('View: Focus Problems');
+    const row = this.page.locator('.markers-panel .monaco-list-row', { has: this.page.locator('.marker-message', { hasText: message }) }).first();
+    await row.click();
+    await this.page.keyboard.press('Enter');
+    await this.page.waitForTimeout(300);
+  }
+
+  /** Opens the quick-fix menu at the cursor, picks the entry matching `title`, and returns its text. */
+  async applyQuickFix(title: RegExp): Promise<string> {
+    await this.page.keyboard.press(`${MOD}+Period`);
+    const menu = this.page.locator('.action-widget');
+    await menu.locator('.monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+    // the menu sits under a pointer-blocking overlay: choose with the keyboard, as a user would
+    const rows = await menu.locator('.monaco-list-row').count();
+    for (let i = 0; i <= rows; i++) {
+      const focused = ((await menu.locator('.monaco-list-row.focused').first().innerText().catch(() => '')) || '').trim();
+      if (title.test(focused)) {
+        await this.page.keyboard.press('Enter');
+        await menu.waitFor({ state: 'hidden' }).catch(() => undefined);
+        return focused;
+      }
+      await this.page.keyboard.press('ArrowDown');
+    }
+    throw new Error(`no quick fix matching ${title} could be selected`);
+  }
+
+  /** Waits for a notification toast whose text matches, and returns the text. */
+  async waitForNotification(text: RegExp, timeout = 10_000): Promise<string> {
+    const toast = this.page.locator('.notification-toast .notification-list-item-message', { hasText: text }).first();
+    await toast.waitFor({ timeout });
+    return (await toast.innerText()).trim();
+  }
+
+  /** Texts of the notifications toasts currently shown. */
+  async notifications(): Promise<string[]> {
+    return (await this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** Text of every rendered output in the notebook's output webview (outputs live in nested iframes). */
+  async readOutputs(): Promise<string[]> {
+    const texts: string[] = [];
+    for (const frame of this.page.frames()) {
+      try {
+        const found = await frame.evaluate(() =>
+          Array.from(document.querySelectorAll<HTMLElement>('.output_container, .output-item, .lorabias-output')).map((el) => el.innerText.trim()));
+        texts.push(...found.filter(Boolean));
+      } catch { /* frame went away */ }
+    }
+    return texts;
+  }
+}
+
+/** A notebook cell's list row (not the rows of lists inside it, such as the suggest widget's). */
+function cellRowSelector(index: number): string {
+  const at = `[aria-posinset="${index + 1}"]`;
+  return `.cell-list-container .monaco-list-row.code-cell-row${at}, .cell-list-container .monaco-list-row.markdown-cell-row${at}`;
+}
+
+/** The text of a cell's Monaco editor, with the non-breaking spaces Monaco renders turned back into spaces. */
+async function editorText(row: Locator): Promise<string> {
+  const lines = await row.locator('.monaco-editor .view-lines .view-line').evaluateAll((els) =>
+    els.map((el) => ({ top: parseFloat((el as HTMLElement).style.top) || 0, text: (el as HTMLElement).innerText })));
+  return lines.sort((a, b) => a.top - b.top).map((l) => l.text.replace(/\u00a0/g, ' ')).join('\n');
+}

@@ -1,0 +1,103 @@
+// A recipe in a real VS Code workbench: opened as a notebook, edited with live diagnostics and completion,
+// validated by command, and started from the "New Recipe" command. One workbench for the whole file.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { exampleRecipe, shownText, starterRecipe } from './expectations';
+import { type Session, startSession, withScreenshot } from './lib/session';
+
+describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
+  let session: Session | undefined;
+  const example = exampleRecipe();
+  const biasCell = example.indexOf('bias');
+  const s = () => {
+    if (!session) throw new Error('the workbench did not start');
+    return session;
+  };
+  const step = (name: string, body: () => Promise<void>) => withScreenshot(() => session, name, body);
+
+  before(async () => {
+    session = await startSession('notebook');
+  }, { timeout: 150_000 });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  test('an example recipe opens as a notebook whose code cells are YAML', step('open-example', async () => {
+    const { wb } = s();
+    await wb.openNotebook(path.basename(example.file));
+    await wb.screenshot('example-open');
+    assert.equal(await wb.activeTabTitle(), path.basename(example.file));
+    assert.equal(await wb.cellCount(), example.cells.length, 'one notebook cell per YAML document');
+    const cell = await wb.readCell(biasCell);
+    assert.equal(cell.kind, 'code');
+    assert.equal(cell.language, 'YAML');
+    assert.equal(cell.text, shownText(example.cells[biasCell]));
+    if (example.cells[0].kind === 'markup') assert.equal((await wb.readCell(0)).kind, 'markup', 'a `markdown: |` document is a markdown cell');
+  }));
+
+  test('a misspelt key typed into a cell shows in the Problems panel at its line and column', step('bad-key', async () => {
+    const { wb } = s();
+    const before = await wb.readCell(biasCell);
+    await wb.typeInCell(biasCell, '\n  rnak: 4');
+    const problems = await wb.readProblems();
+    await wb.screenshot('bad-key-problems');
+    const rnak = problems.find((p) => p.message.includes('rnak'));
+    assert.ok(rnak, `a problem about \`rnak\`; the panel shows ${JSON.stringify(problems)}`);
+    assert.equal(rnak.severity, 'error');
+    assert.equal(rnak.source, 'lorabias');
+    assert.equal(rnak.line, before.text.split('\n').length + 1, 'the line typed, counted inside the cell');
+    assert.equal(rnak.col, 3);
+    assert.equal(rnak.resource, path.basename(example.file));
+  }));
+
+  test('a problem with a fix offers it as a quick fix that rewrites the cell', step('quick-fix', async () => {
+    const { wb } = s();
+    await wb.gotoProblem(/rnak/);
+    const applied = await wb.applyQuickFix(/rank/);
+    assert.match(applied, /rank/);
+    const cell = await wb.readCell(biasCell);
+    assert.match(cell.text, /^ {2}rank: 4$/m);
+    assert.doesNotMatch(cell.text, /rnak/);
+    const problems = await wb.readProblems({ until: (ps) => !ps.some((p) => p.message.includes('rnak')) });
+    assert.ok(!problems.some((p) => p.message.includes('rnak')), 'the problem went away once fixed');
+  }));
+
+  test('"LoRA Bias: Validate Recipe" shows the Problems panel and reports the count', step('validate', async () => {
+    const { wb } = s();
+    // the quick fix above left two `rank:` keys in the bias cell: the validator says so
+    await wb.runCommand('LoRA Bias: Validate Recipe');
+    const message = await wb.waitForNotification(/LoRA Bias: .*problem/);
+    await wb.screenshot('validate');
+    const shown = (await wb.readProblems()).filter((p) => p.resource === path.basename(example.file));
+    const reported = Number(/(\d+) problems?/.exec(message)?.[1]);
+    assert.ok(reported > 0, message);
+    assert.equal(reported, shown.length, `${message} vs ${JSON.stringify(shown)}`);
+    assert.ok(shown.some((p) => /twice/.test(p.message)), JSON.stringify(shown));
+  }));
+
+  test('completion in a bias cell offers the schema keys', step('completion', async () => {
+    const { wb } = s();
+    await wb.typeInCell(biasCell, 'bias:\n  ', { replace: true });
+    const labels = await wb.suggestions();
+    await wb.screenshot('completion');
+    await wb.page.keyboard.press('Escape');
+    for (const key of ['lock', 'rank', 'steps', 'dataset']) assert.ok(labels.includes(key), `\`${key}\` in ${JSON.stringify(labels)}`);
+    assert.ok(!labels.includes('over'), '`over` belongs to target cells, not bias cells');
+  }));
+
+  test('"LoRA Bias: New Recipe" opens the starter recipe as an untitled notebook', step('new-recipe', async () => {
+    const { wb } = s();
+    const starter = starterRecipe();
+    await wb.runCommand('LoRA Bias: New Recipe');
+    await wb.waitForNotebook(/^Untitled/);
+    await wb.screenshot('new-recipe');
+    assert.match(await wb.activeTabTitle(), /^Untitled-\d+/);
+    assert.equal(await wb.cellCount(), starter.cells.length);
+    const model = starter.indexOf('model');
+    const cell = await wb.readCell(model);
+    assert.equal(cell.language, 'YAML');
+    assert.equal(cell.text, shownText(starter.cells[model]));
+  }));
+});

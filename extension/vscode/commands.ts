@@ -37,7 +37,8 @@ export async function validateRecipe(diagnostics: RecipeDiagnostics): Promise<Pr
     return undefined;
   }
   const counts = countProblems(problems);
-  await vscode.commands.executeCommand('workbench.actions.view.problems');
+  // the view's own focus command opens the panel if needed (`workbench.actions.view.problems` would toggle it)
+  await vscode.commands.executeCommand('workbench.panel.markers.view.focus');
   void vscode.window.showInformationMessage(`LoRA Bias: ${describeCounts(counts)} in ${name}.`);
   return counts;
 }

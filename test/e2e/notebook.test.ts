@@ -67,9 +67,12 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
   test('"LoRA Bias: Validate Recipe" shows the Problems panel and reports the count', step('validate', async () => {
     const { wb } = s();
     // the quick fix above left two `rank:` keys in the bias cell: the validator says so
+    await wb.closePanel();
+    assert.equal(await wb.problemsPanelVisible(), false);
     await wb.runCommand('LoRA Bias: Validate Recipe');
     const message = await wb.waitForNotification(/LoRA Bias: .*problem/);
     await wb.screenshot('validate');
+    assert.equal(await wb.problemsPanelVisible(), true, 'the command reveals the Problems panel');
     const shown = (await wb.readProblems()).filter((p) => p.resource === path.basename(example.file));
     const reported = Number(/(\d+) problems?/.exec(message)?.[1]);
     assert.ok(reported > 0, message);

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { KEEP_NAMES_SHIM } from './pageShim';
 import { CHROMIUM, E2E_HOME, RESULTS_DIR } from './paths';
 
 const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
@@ -36,6 +37,7 @@ export class Workbench {
       // keep Chromium's crash database, dconf and nss files in the throwaway profile, not in $HOME
       env: { ...process.env, HOME: profile, XDG_CONFIG_HOME: path.join(profile, 'config'), XDG_CACHE_HOME: path.join(profile, 'cache') },
     });
+    await context.addInitScript({ content: KEEP_NAMES_SHIM });
     const page = context.pages()[0] ?? await context.newPage();
     const wb = new Workbench(page, context, profile, artifacts);
     await page.goto(url, { waitUntil: 'domcontentloaded' });
@@ -198,7 +200,6 @@ export class Workbench {
     await this.runCommand('View: Focus Problems');
     const end = Date.now() + timeout;
     for (;;) {
-      // (no named helpers inside: tsx would wrap them in a `__name` call that does not exist in the page)
       const parsed = await this.page.locator('.markers-panel .monaco-list-row').evaluateAll((els) => {
         const out: ShownProblem[] = [];
         let resource = '';
@@ -222,6 +223,15 @@ export class Workbench {
       if (until(parsed) || Date.now() > end) return parsed;
       await this.page.waitForTimeout(250);
     }
+  }
+
+  async problemsPanelVisible(): Promise<boolean> {
+    return this.page.locator('.markers-panel').isVisible();
+  }
+
+  async closePanel(): Promise<void> {
+    await this.runCommand('View: Hide Panel');
+    await this.page.locator('.markers-panel').waitFor({ state: 'hidden' }).catch(() => undefined);
   }
 
   /** Opens the location of the Problems panel entry whose message matches: its cell, line and column. */

@@ -37,6 +37,14 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     if (example.cells[0].kind === 'markup') assert.equal((await wb.readCell(0)).kind, 'markup', 'a `markdown: |` document is a markdown cell');
   }));
 
+  test('hovering a key shows its description from the schema', step('hover', async () => {
+    const { wb } = s();
+    const text = await wb.hover(biasCell, 'lock');
+    await wb.screenshot('hover-lock');
+    assert.match(text, /everything/);
+    assert.match(text, /style/);
+  }));
+
   test('a misspelt key typed into a cell shows in the Problems panel at its line and column', step('bad-key', async () => {
     const { wb } = s();
     const before = await wb.readCell(biasCell);

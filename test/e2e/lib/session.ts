@@ -24,7 +24,10 @@ export async function startSession(name: string): Promise<Session> {
   const runDir = createRunDir(name);
   installExtension(runDir, vsix);
   const workspace = path.join(runDir, 'workspace');
-  fs.cpSync(path.join(REPO_ROOT, 'recipes'), path.join(workspace, 'recipes'), { recursive: true });
+  // the examples and their data, not their artifact caches (`.lorabias/` folders can hold trained LoRAs)
+  fs.cpSync(path.join(REPO_ROOT, 'recipes'), path.join(workspace, 'recipes'), {
+    recursive: true, filter: (src) => path.basename(src) !== '.lorabias',
+  });
   const artifacts = path.join(RESULTS_DIR, name);
   fs.rmSync(artifacts, { recursive: true, force: true });
   const server = await startCodeServer(runDir);

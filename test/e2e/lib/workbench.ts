@@ -121,6 +121,22 @@ export class Workbench {
     return (await this.page.locator('.editor-group-container.active .tab.active .label-name').first().innerText()).trim();
   }
 
+  /** Whether the active editor has unsaved changes. */
+  async isDirty(): Promise<boolean> {
+    return this.page.locator('.editor-group-container.active .tab.active.dirty').isVisible();
+  }
+
+  /** Saves the active editor (Ctrl+S) and waits until it is no longer dirty, or `timeout` passes. */
+  async save({ timeout = 5_000 } = {}): Promise<boolean> {
+    await this.page.keyboard.press(`${MOD}+KeyS`);
+    const end = Date.now() + timeout;
+    while (Date.now() < end) {
+      if (!(await this.isDirty())) return true;
+      await this.page.waitForTimeout(200);
+    }
+    return false;
+  }
+
   /** How many cells the notebook has (the list is virtual: read its size, not the rendered rows). */
   async cellCount(): Promise<number> {
     const size = await this.notebook().locator('.cell-list-container .monaco-list-row').first().getAttribute('aria-setsize');
@@ -180,6 +196,16 @@ export class Workbench {
       }
       if (line) await this.page.keyboard.insertText(line);
     }
+  }
+
+  /** Hovers the mouse over the first occurrence of `word` in cell `index` and returns the hover's text (left open). */
+  async hover(index: number, word: string): Promise<string> {
+    const row = await this.cell(index);
+    const token = row.locator('.view-line span span', { hasText: new RegExp(`^${word}$`) }).first();
+    await token.hover();
+    const widget = this.page.locator('.monaco-hover:not(.hidden) .monaco-hover-content').first();
+    await widget.waitFor({ timeout: 10_000 });
+    return (await widget.innerText()).trim();
   }
 
   /** Opens the suggest widget at the cursor and returns the labels it offers. */

@@ -1,0 +1,77 @@
+// What reaches the disk: opening never writes, saving an edit rewrites only the edited cell (BOM and CRLF
+// kept), and a file that is not UTF-8 opens but is never saved over.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseRecipeText, serializeRecipe } from '../../extension/core/recipe/index.js';
+import { exampleRecipe } from './expectations';
+import { type Session, startSession, withScreenshot } from './lib/session';
+
+describe('saving recipe notebooks', { timeout: 180_000 }, () => {
+  let session: Session | undefined;
+  const s = () => {
+    if (!session) throw new Error('the workbench did not start');
+    return session;
+  };
+  const step = (name: string, body: () => Promise<void>) => withScreenshot(() => session, name, body);
+  const example = exampleRecipe();
+  let crlfFile = '';
+  let crlfBytes = Buffer.alloc(0);
+  let latin1File = '';
+  // "café" in Latin-1: 0xE9 is not valid UTF-8
+  const latin1Bytes = Buffer.concat([Buffer.from('model:\n  name: caf'), Buffer.from([0xe9]), Buffer.from('\n  checkpoint: builtin:tiny-shapes\n')]);
+
+  before(async () => {
+    session = await startSession('saving');
+    // a copy of the example with a BOM and Windows line ends, next to the original so its paths still resolve
+    const original = fs.readFileSync(path.join(s().workspace, example.file), 'utf8');
+    crlfFile = path.join(s().workspace, 'recipes', 'windows-crlf.lorabias');
+    crlfBytes = Buffer.from('\uFEFF' + original.replace(/\r?\n/g, '\r\n'), 'utf8');
+    fs.writeFileSync(crlfFile, crlfBytes);
+    latin1File = path.join(s().workspace, 'recipes', 'latin1.lorabias');
+    fs.writeFileSync(latin1File, latin1Bytes);
+  }, { timeout: 150_000 });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  test('opening a recipe does not write it', step('open-no-write', async () => {
+    const { wb } = s();
+    const mtime = fs.statSync(crlfFile).mtimeMs;
+    await wb.openNotebook(path.basename(crlfFile));
+    await wb.page.waitForTimeout(1000);   // long enough for diagnostics and any (wrong) write to happen
+    assert.equal(await wb.isDirty(), false, 'a freshly opened recipe is not dirty');
+    assert.ok(fs.readFileSync(crlfFile).equals(crlfBytes), 'same bytes on disk');
+    assert.equal(fs.statSync(crlfFile).mtimeMs, mtime);
+  }));
+
+  test('saving an edit changes only the edited cell and keeps the BOM and CRLF line ends', step('save-edit', async () => {
+    const { wb } = s();
+    const bias = example.indexOf('bias');
+    await wb.typeInCell(bias, '\n  # tuned by hand');
+    assert.equal(await wb.save(), true, 'the save finished');
+    await wb.screenshot('saved');
+    const file = parseRecipeText(crlfBytes.toString('utf8'));
+    file.cells[bias] = { ...file.cells[bias], value: `${file.cells[bias].value}\n  # tuned by hand` };
+    const expected = serializeRecipe(file);
+    const written = fs.readFileSync(crlfFile, 'utf8');
+    assert.equal(written, expected);
+    assert.ok(written.startsWith('\uFEFF'), 'BOM kept');
+    assert.doesNotMatch(written.replace(/\r\n/g, ''), /\n/, 'every line end is CRLF');
+  }));
+
+  test('a file that is not UTF-8 opens with a warning and is never saved over', step('not-utf8', async () => {
+    const { wb } = s();
+    await wb.openNotebook(path.basename(latin1File));
+    await wb.waitForNotification(/not valid UTF-8/);
+    assert.equal(await wb.cellCount(), 1);
+    await wb.typeInCell(0, '\n  # edited');
+    assert.equal(await wb.save({ timeout: 3000 }), false, 'the save is refused');
+    const failure = await wb.waitForNotification(/Convert the file to UTF-8/);
+    await wb.screenshot('not-utf8-save-refused');
+    assert.match(failure, /not valid UTF-8/);
+    assert.ok(fs.readFileSync(latin1File).equals(latin1Bytes), 'the bytes on disk are untouched');
+  }));
+});

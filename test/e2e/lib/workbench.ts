@@ -126,15 +126,20 @@ export class Workbench {
     return this.page.locator('.editor-group-container.active .tab.active.dirty').isVisible();
   }
 
-  /** Saves the active editor (Ctrl+S) and waits until it is no longer dirty, or `timeout` passes. */
-  async save({ timeout = 5_000 } = {}): Promise<boolean> {
+  /**
+   * Saves the active editor (Ctrl+S). Resolves when it is no longer dirty (`saved`), or when the workbench
+   * reports that the save failed (`error` holds the message), or after `timeout`.
+   */
+  async save({ timeout = 10_000 } = {}): Promise<{ saved: boolean; error?: string }> {
+    const failure = this.page.locator('.notification-toast .notification-list-item-message', { hasText: /^Failed to save/ }).first();
     await this.page.keyboard.press(`${MOD}+KeyS`);
     const end = Date.now() + timeout;
     while (Date.now() < end) {
-      if (!(await this.isDirty())) return true;
-      await this.page.waitForTimeout(200);
+      if (await failure.isVisible()) return { saved: false, error: (await failure.innerText()).trim() };
+      if (!(await this.isDirty())) return { saved: true };
+      await this.page.waitForTimeout(100);
     }
-    return false;
+    return { saved: false };
   }
 
   /** How many cells the notebook has (the list is virtual: read its size, not the rendered rows). */

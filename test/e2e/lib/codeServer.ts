@@ -24,7 +24,6 @@ const SETTINGS = {
   'extensions.ignoreRecommendations': true,
   'workbench.enableExperiments': false,
   'update.mode': 'none',
-  'security.workspace.trust.enabled': false,
   'notebook.confirmDeleteRunningCell': false,
   'files.hotExit': 'off',
   // the web workbench saves after a delay by default; tests edit copies but must never write behind our back
@@ -53,13 +52,19 @@ function commonArgs(runDir: string): string[] {
 /** Run folders of one suite run; scripts/e2e.sh points this at a folder it cleans up even after a crash. */
 export const RUNS_DIR = process.env.LORABIAS_E2E_RUNS || path.join(E2E_HOME, 'runs');
 
-export function createRunDir(name: string): string {
+export interface RunOptions {
+  /** Workspace Trust on: the folder opens in Restricted Mode until trusted. Default: off (everything trusted). */
+  workspaceTrust?: boolean;
+}
+
+export function createRunDir(name: string, { workspaceTrust = false }: RunOptions = {}): string {
   const runDir = path.join(RUNS_DIR, `${name}-${process.pid}`);
   fs.rmSync(runDir, { recursive: true, force: true });
   fs.mkdirSync(path.join(runDir, 'user-data/User'), { recursive: true });
   fs.mkdirSync(path.join(runDir, 'extensions'), { recursive: true });
   fs.writeFileSync(path.join(runDir, 'config.yaml'), '');
-  fs.writeFileSync(path.join(runDir, 'user-data/User/settings.json'), JSON.stringify(SETTINGS, null, 2));
+  const settings = { ...SETTINGS, 'security.workspace.trust.enabled': workspaceTrust };
+  fs.writeFileSync(path.join(runDir, 'user-data/User/settings.json'), JSON.stringify(settings, null, 2));
   return runDir;
 }
 
@@ -95,14 +100,14 @@ async function waitHealthy(port: number, child: ChildProcess, logFile: string, t
 }
 
 /** Starts code-server in its own process group; the pid goes to `<runDir>/code-server.pid` for cleanup scripts. */
-export async function startCodeServer(runDir: string): Promise<CodeServer> {
+export async function startCodeServer(runDir: string, { workspaceTrust = false }: RunOptions = {}): Promise<CodeServer> {
   requireSetup();
   const port = await freePort();
   const logFile = path.join(runDir, 'code-server.log');
   const log = fs.openSync(logFile, 'w');
   const child = spawn(process.execPath, [CODE_SERVER_ENTRY, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
-    ...commonArgs(runDir)], { env: serverEnv(runDir), detached: true, stdio: ['ignore', log, log] });
+    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']), ...commonArgs(runDir)], { env: serverEnv(runDir), detached: true, stdio: ['ignore', log, log] });
   fs.closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error('code-server did not start');

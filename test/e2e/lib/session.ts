@@ -2,7 +2,7 @@
 // recipes/, and a Chromium showing the workbench. Tests start one per file and share it between their steps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type CodeServer, createRunDir, installExtension, startCodeServer } from './codeServer';
+import { type CodeServer, createRunDir, installExtension, type RunOptions, startCodeServer } from './codeServer';
 import { REPO_ROOT, RESULTS_DIR } from './paths';
 import { packageExtension } from './vsix';
 import { Workbench } from './workbench';
@@ -19,9 +19,9 @@ export interface Session {
 
 let vsix: string | undefined;
 
-export async function startSession(name: string): Promise<Session> {
+export async function startSession(name: string, options: RunOptions = {}): Promise<Session> {
   vsix ??= packageExtension();
-  const runDir = createRunDir(name);
+  const runDir = createRunDir(name, options);
   installExtension(runDir, vsix);
   const workspace = path.join(runDir, 'workspace');
   // the examples and their data, not their artifact caches (`.lorabias/` folders can hold trained LoRAs)
@@ -30,7 +30,7 @@ export async function startSession(name: string): Promise<Session> {
   });
   const artifacts = path.join(RESULTS_DIR, name);
   fs.rmSync(artifacts, { recursive: true, force: true });
-  const server = await startCodeServer(runDir);
+  const server = await startCodeServer(runDir, options);
   let wb: Workbench;
   try {
     wb = await Workbench.open(server.urlFor(workspace), artifacts);

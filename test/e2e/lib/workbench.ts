@@ -47,6 +47,19 @@ export class Workbench {
     return wb;
   }
 
+  /** Answers the "Do you trust the authors of the files in this folder?" dialog of a Workspace Trust run. */
+  async answerTrustPrompt(trust: boolean): Promise<void> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    await dialog.locator('.monaco-button', { hasText: trust ? /Yes, I trust/ : /No, I don't trust/ }).first().click();
+    await dialog.waitFor({ state: 'hidden' });
+  }
+
+  /** Whether the workbench shows the Restricted Mode indicator (an untrusted workspace). */
+  async inRestrictedMode(): Promise<boolean> {
+    return this.page.locator('#status\\.workspaceTrust, .statusbar-item', { hasText: /Restricted Mode/ }).first().isVisible();
+  }
+
   async close(): Promise<void> {
     fs.writeFileSync(path.join(this.artifacts, 'browser-console.log'), this.consoleLines.join('\n') + '\n');
     await this.context.close().catch(() => undefined);

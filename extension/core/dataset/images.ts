@@ -1,0 +1,67 @@
+// Reading one image with sharp: size, format, alpha, a full decode (which is what finds truncated files), the
+// perceptual signature and, when asked, a thumbnail. sharp is loaded on first use, not at import.
+import { HASH_SIZE, signature, type ImageSignature } from './phash';
+import type { ProblemCode } from './types';
+
+type Sharp = typeof import('sharp');
+let sharpPromise: Promise<Sharp> | undefined;
+
+/** sharp, loaded lazily; a clear error when it is not installed or its native part does not load. */
+export function loadSharp(): Promise<Sharp> {
+  sharpPromise ??= import('sharp').then(
+    (m) => ((m as unknown as { default?: Sharp }).default ?? m) as Sharp,
+    (e: Error) => {
+      sharpPromise = undefined;
+      throw new Error(`Reading images needs the \`sharp\` package, which did not load (${e.message.split('\n')[0]}). Run \`npm install sharp\` in the lorabias folder (its prebuilt binaries cover Linux, macOS and Windows on x64 and arm64).`);
+    },
+  );
+  return sharpPromise;
+}
+
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.avif', '.tif', '.tiff', '.bmp', '.jxl']);
+
+export type Inspected =
+  | { ok: true; width: number; height: number; format: string; hasAlpha: boolean; transparent: boolean; sig: ImageSignature }
+  | { ok: false; code: ProblemCode; message: string };
+
+/** Inspect an image file's bytes. Never throws for a bad image: returns the problem instead. */
+export async function inspectImage(bytes: Buffer, ext: string): Promise<Inspected> {
+  const sharp = await loadSharp();
+  if (bytes.length === 0) return { ok: false, code: 'empty-file', message: 'is an empty (zero-byte) file: delete it or copy the image again.' };
+  let meta: import('sharp').Metadata;
+  try {
+    meta = await sharp(bytes).metadata();
+  } catch (e) {
+    if (ext === '.bmp' || ext === '.jxl') {
+      return { ok: false, code: 'unsupported-format', message: `is a ${ext.slice(1).toUpperCase()} file, which lorabias cannot read: convert it to PNG.` };
+    }
+    return { ok: false, code: 'not-an-image', message: `is not an image (${errText(e)}) although its name ends in ${ext}: remove it from the folder or fix the file.` };
+  }
+  let rgb: Buffer;
+  try {
+    rgb = await sharp(bytes, { failOn: 'warning' }).flatten({ background: '#ffffff' })
+      .resize(HASH_SIZE, HASH_SIZE, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
+  } catch (e) {
+    return {
+      ok: false, code: 'truncated',
+      message: `is truncated or corrupt: its header reads (${meta.format} ${meta.width}×${meta.height}) but the pixels do not decode (${errText(e)}). Copy or download it again.`,
+    };
+  }
+  let transparent = false;
+  if (meta.hasAlpha) {
+    try { transparent = !(await sharp(bytes).stats()).isOpaque; } catch { /* decoded above; ignore */ }
+  }
+  return { ok: true, width: meta.width ?? 0, height: meta.height ?? 0, format: meta.format ?? ext.slice(1), hasAlpha: !!meta.hasAlpha, transparent, sig: signature(rgb) };
+}
+
+/** A small WebP thumbnail (longer side `size` px), alpha flattened onto white. */
+export async function thumbnail(bytes: Buffer, size = 64): Promise<{ data: Buffer; width: number; height: number }> {
+  const sharp = await loadSharp();
+  const { data, info } = await sharp(bytes).flatten({ background: '#ffffff' })
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 70 }).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+function errText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0].replace(/\s+$/, '');
+}

@@ -7,6 +7,8 @@ export interface Args {
   force: boolean;
   cells: string[];
   help: boolean;
+  python?: string;
+  device?: string;
 }
 
 export class UsageError extends Error {}
@@ -35,9 +37,14 @@ export const USAGE = `usage: lorabias <command> [options] <recipe.lorabias>…
 commands:
   validate <recipe>…   check recipes; prints file:line:col: severity: message; exit 0 when clean, 1 otherwise
   plan <recipe>        print the cells in run order with what each one needs
+  run <recipe>         run the recipe's cells (what is cached is not run again); exit 0 when every cell ran
+  clean <recipe>       delete the cached artifacts of a recipe
 
 options:
   --json               machine-readable output
-  --cell NAME          (plan) only this cell and what it needs; may be repeated
+  --cell NAME          (plan, run) only this cell and what it needs; may be repeated
+  --force              (run) run the chosen cells again even when cached
+  --python PATH        (run) the engine's Python (default: LORABIAS_PYTHON, a .venv nearby, python3)
+  --device DEV         (run) auto, cpu, cuda or cuda:N (default: LORABIAS_DEVICE or auto)
   -h, --help           this text
 `;

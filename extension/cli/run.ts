@@ -1,0 +1,83 @@
+// `lorabias run`: the same executor as the notebook, for terminals, CI and remote GPU boxes.
+import * as path from 'node:path';
+import { EngineError } from '../core/engine/client';
+import { engineVersion } from '../core/engine/locate';
+import { EngineSession } from '../core/engine/session';
+import { CellFailed, runRecipe } from '../core/run/executor';
+import type { CellResult } from '../core/run/types';
+import { ProgressPrinter } from './progress';
+import { readRecipe, reportFor } from './validate';
+
+export interface RunArgs {
+  file: string;
+  cells: string[];
+  force: boolean;
+  json: boolean;
+  python?: string;
+  device?: string;
+}
+
+export async function runRun(args: RunArgs, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const checked = readRecipe(args.file);
+  if ('error' in checked) {
+    out(`${args.file}:1:1: error: ${checked.error}`);
+    return 1;
+  }
+  const report = reportFor(args.file, checked);
+  const errors = report.problems.filter((p) => p.severity === 'error');
+  if (errors.length) {
+    for (const p of errors) out(`${args.file}:${p.fileLine}:${p.fileCol}: error: ${p.message}`);
+    out(`${args.file}: not run: fix the ${errors.length} error${errors.length === 1 ? '' : 's'} above first`);
+    return 1;
+  }
+  const unknown = args.cells.filter((n) => !report.cells.some((c) => c.name === n));
+  if (unknown.length) {
+    out(`${args.file}: no cell named ${unknown.map((n) => '`' + n + '`').join(', ')}`);
+    return 1;
+  }
+  const recipePath = path.resolve(args.file);
+  const session = new EngineSession({ python: args.python ?? process.env.LORABIAS_PYTHON, searchDirs: [process.cwd(), path.dirname(recipePath), path.resolve(__dirname, '..')] });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const printer = new ProgressPrinter(err, Boolean(process.stderr.isTTY) && !args.json, report.cells);
+  let code = 0;
+  try {
+    await runRecipe({
+      recipePath, cells: checked.file.cells, only: args.cells, force: args.force, engineVersion: engineVersion(), device: args.device ?? process.env.LORABIAS_DEVICE,
+      engine: () => session.get(), signal: controller.signal,
+      onEvent: (e) => {
+        printer.event(e);
+        if (e.type === 'done') out(args.json ? JSON.stringify(jsonLine(e.result)) : summaryLine(args.file, e.result, report.cells[e.result.cell].firstLine));
+      },
+    });
+  } catch (e) {
+    code = 1;
+    if (e instanceof CellFailed) {
+      const where = `${args.file}:${report.cells[e.cell]?.firstLine ?? 1}:1`;
+      const message = e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log)) : e.message;
+      if (args.json) out(JSON.stringify({ cell: e.cell, kind: report.cells[e.cell]?.kind, name: report.cells[e.cell]?.name, error: { code: e.code, message } }));
+      err(`${where}: error: ${message}`);
+    } else {
+      err(`lorabias run: ${(e as Error).message}`);
+    }
+  } finally {
+    printer.finish();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await session.shutdown();
+  }
+  return code;
+}
+
+function jsonLine(r: CellResult): Record<string, unknown> {
+  return { cell: r.cell, kind: r.kind, ...(r.name !== undefined ? { name: r.name } : {}), cached: r.cached, seconds: Number(r.seconds.toFixed(3)), artifacts: r.artifacts, ...r.figures };
+}
+
+function summaryLine(file: string, r: CellResult, line: number): string {
+  const label = `${r.kind}${r.name ? ' ' + r.name : ''}`;
+  const how = r.cached ? 'cached' : `${r.seconds.toFixed(1)} s`;
+  const first = r.display.markdown.split('\n')[0].replace(/\*\*/g, '');
+  return `${file}:${line}: ${label} — ${how}: ${first}` + (r.artifacts.grid ? `\n  grid: ${r.artifacts.grid}` : '') + (r.kind === 'export' && r.artifacts.lora ? `\n  wrote: ${r.artifacts.lora}` : '');
+}

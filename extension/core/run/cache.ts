@@ -1,0 +1,121 @@
+// The cell cache under `.lorabias/` beside the recipe: one folder per cell key holding its artifacts and a
+// manifest. A folder is built under a temporary name and renamed into place only when complete, so a killed run
+// leaves nothing that a later run could mistake for a finished cell.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Manifest } from './types';
+
+const MANIFEST = 'manifest.json';
+
+export class CellCache {
+  constructor(readonly root: string) {}
+
+  dir(key: string): string {
+    return path.join(this.root, 'cells', key);
+  }
+
+  /** The manifest of a finished cell, if its folder is complete and every file it lists is there. */
+  lookup(key: string): Manifest | undefined {
+    const dir = this.dir(key);
+    let m: Manifest;
+    try {
+      m = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST), 'utf8'));
+    } catch {
+      return undefined;
+    }
+    if (m.format !== 1 || m.key !== key) return undefined;
+    for (const f of Object.values(m.files)) if (!fs.existsSync(path.resolve(dir, f))) return undefined;
+    return m;
+  }
+
+  /** A fresh temporary folder for a cell's artifacts; `commit` renames it into place with its manifest. */
+  begin(key: string): { dir: string; commit: (m: Omit<Manifest, 'format' | 'key'>) => Manifest; abort: () => void } {
+    const cells = path.join(this.root, 'cells');
+    fs.mkdirSync(cells, { recursive: true });
+    this.sweep();
+    const tmp = path.join(cells, `.tmp-${key.slice(0, 16)}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+    fs.mkdirSync(tmp);
+    return {
+      dir: tmp,
+      commit: (partial) => {
+        const manifest: Manifest = { format: 1, key, ...partial };
+        const file = path.join(tmp, MANIFEST);
+        fs.writeFileSync(file + '.part', JSON.stringify(manifest, null, 1));
+        fs.renameSync(file + '.part', file);
+        const final = this.dir(key);
+        fs.rmSync(final, { recursive: true, force: true });
+        fs.renameSync(tmp, final);
+        return manifest;
+      },
+      abort: () => fs.rmSync(tmp, { recursive: true, force: true }),
+    };
+  }
+
+  /** Removes temporary folders left by runs that were killed (older than an hour, or of a dead process). */
+  sweep(): void {
+    const cells = path.join(this.root, 'cells');
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(cells).filter((n) => n.startsWith('.tmp-'));
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      const pid = Number(n.split('-')[2]);
+      const full = path.join(cells, n);
+      let old = false;
+      try {
+        old = Date.now() - fs.statSync(full).mtimeMs > 3600_000;
+      } catch {
+        continue;
+      }
+      if (old || !alive(pid)) fs.rmSync(full, { recursive: true, force: true });
+    }
+  }
+
+  /** Remembers which keys a recipe produced, so its cache can be cleared on its own. */
+  record(recipe: string, keys: string[]): void {
+    const file = this.recordFile(recipe);
+    const known = new Set(this.recorded(recipe));
+    for (const k of keys) known.add(k);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file + '.part', JSON.stringify([...known], null, 1));
+    fs.renameSync(file + '.part', file);
+  }
+
+  recorded(recipe: string): string[] {
+    try {
+      return JSON.parse(fs.readFileSync(this.recordFile(recipe), 'utf8'));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Deletes every artifact a recipe produced; returns how many cell folders went. */
+  clear(recipe: string): number {
+    const keys = this.recorded(recipe);
+    let n = 0;
+    for (const k of keys) {
+      if (fs.existsSync(this.dir(k))) n++;
+      fs.rmSync(this.dir(k), { recursive: true, force: true });
+    }
+    fs.rmSync(this.recordFile(recipe), { force: true });
+    return n;
+  }
+
+  private recordFile(recipe: string): string {
+    const id = crypto.createHash('sha256').update(path.resolve(recipe)).digest('hex').slice(0, 16);
+    return path.join(this.root, 'recipes', `${path.basename(recipe, '.lorabias')}-${id}.json`);
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,27 @@
+// The handler for each cell kind.
+import type { CellHandler } from './context';
+import { runDataset } from './dataset';
+import { runExport } from './export';
+import { runModel } from './model';
+import { runPreview } from './preview';
+import { runBias, runTarget } from './train';
+
+const notYet = (what: string): CellHandler => async () => {
+  throw Object.assign(new Error(`${what} cells are not available yet in this version of lorabias`), { code: 'E_NOT_AVAILABLE' });
+};
+
+const HANDLERS: Record<string, CellHandler> = {
+  model: runModel,
+  dataset: runDataset,
+  analyze: notYet('analyze'),
+  bias: runBias,
+  target: runTarget,
+  preview: runPreview,
+  export: runExport,
+};
+
+export function handlerFor(kind: string): CellHandler {
+  const h = HANDLERS[kind];
+  if (!h) throw Object.assign(new Error(`no way to run a \`${kind}\` cell`), { code: 'E_CELL' });
+  return h;
+}

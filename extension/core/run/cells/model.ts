@@ -1,0 +1,25 @@
+// `model` cell: load the checkpoint in the engine and report what it is.
+import * as path from 'node:path';
+import { CellHandler, engineRequest, fmt } from './context';
+
+export const runModel: CellHandler = async (ctx) => {
+  const b = ctx.cell.body;
+  const checkpoint = String(b.checkpoint);
+  const load: Record<string, unknown> = {
+    checkpoint: checkpoint.startsWith('builtin:') ? checkpoint : path.resolve(ctx.recipeDir, checkpoint),
+    ...(b.family ? { family: b.family } : {}),
+    ...(b.dtype ? { dtype: ({ fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' } as Record<string, string>)[String(b.dtype)] } : {}),
+    ...(b.allow_pickle ? { allow_pickle: true } : {}),
+    ...(ctx.device && ctx.device !== 'auto' ? { device: ctx.device } : {}),
+  };
+  const r = await engineRequest(ctx, 'load', load);
+  const params = Number(r.params);
+  return {
+    files: {},
+    figures: { load: { ...load, family: r.family }, family: r.family, params, device: r.device, dtype: r.dtype },
+    display: {
+      title: `model ${ctx.cell.name ?? ''}`.trim(),
+      markdown: `**${ctx.cell.name}**: \`${r.family}\`, ${fmt(params / 1e6)} M parameters, on \`${r.device}\` (${r.dtype})`,
+    },
+  };
+};

@@ -9,6 +9,7 @@ cd "$ROOT"
 export LORABIAS_E2E_HOME="${LORABIAS_E2E_HOME:-$HOME/.cache/lorabias-e2e}"
 export ONNXRUNTIME_NODE_INSTALL=skip
 
+[ -f scripts/setup-node.sh ] && bash scripts/setup-node.sh   # the project's npm packages (playwright-core, vsce)
 bash test/e2e/setup.sh
 
 # this run's code-servers live (and are cleaned up) under their own folder

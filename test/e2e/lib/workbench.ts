@@ -94,7 +94,8 @@ export class Workbench {
         await this.page.waitForTimeout(750);
       }
     }
-    await this.page.keyboard.press('Enter');
+    // click the matching entry itself: Enter would take the top one, which may be a recently used other command
+    await row.click();
     await input.waitFor({ state: 'hidden' }).catch(() => undefined);
   }
 

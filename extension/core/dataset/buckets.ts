@@ -20,8 +20,7 @@ export function bucketResolutions(f: BucketFamily): [number, number][] {
   add(side, side);
   for (let w = f.minSize; w <= f.maxSize; w += f.step) {
     const h = Math.min(f.maxSize, Math.floor(Math.floor(f.maxArea / w) / f.step) * f.step);
-    add(w, h);
-    add(h, w);
+    if (h >= f.minSize) { add(w, h); add(h, w); }
   }
   return [...set.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 }

@@ -28,6 +28,6 @@ export async function datasetFingerprint(spec: DatasetSpec, recipeDir: string, o
     }
   }
   // Unreadable entries and loops change the report, so they are part of the fingerprint too.
-  for (const p of problems) h.update(`${p.file}\0${p.code}\n`);
+  for (const p of problems) if (p.code !== 'ignored-file') h.update(`${p.file}\0${p.code}\n`);
   return h.digest('hex');
 }

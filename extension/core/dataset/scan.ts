@@ -25,7 +25,7 @@ export interface WalkResult {
 }
 
 /** Files that sit in training folders for good reasons and are not worth a word. */
-const QUIET_EXTENSIONS = new Set(['.npz', '.bak', '.json', '.toml']);
+const QUIET_EXTENSIONS = new Set(['.npz', '.bak', '.json', '.jsonl', '.csv', '.toml', '.tmp']);
 const REPEAT_FOLDER = /^(\d+)_(.+)$/;
 
 export function relPath(recipeDir: string, abs: string): string {
@@ -88,7 +88,7 @@ export async function walkFolders(
       const file: FoundFile = { abs, rel: relPath(recipeDir, abs), size: st.size, stem: abs.slice(0, abs.length - ext.length), ext, repeats };
       if (IMAGE_EXTENSIONS.has(ext)) { result.images.push(file); found++; }
       else if (ext === captionExt) result.captions.push(file);
-      else if (!QUIET_EXTENSIONS.has(ext) && ent.name !== 'Thumbs.db') {
+      else if (!QUIET_EXTENSIONS.has(ext) && !/\.bak\.\d+$/.test(ent.name) && ent.name !== 'Thumbs.db') {
         const other = ext === '.txt' || ext === '.caption' ? ` (captions here are read from \`${captionExt}\` files: set \`caption_extension: ${ext}\` if this is one)` : '';
         problem(abs, 'ignored-file', 'info', `is neither an image nor a caption and is ignored${other}.`);
       }

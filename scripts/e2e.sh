@@ -23,6 +23,7 @@ cleanup() {
     kill -TERM -- "-$pid" 2>/dev/null || true
     sleep 1
     kill -KILL -- "-$pid" 2>/dev/null || true
+    rm -rf "${TMPDIR:-/tmp}/lorabias-e2e-$(basename "$(dirname "$pidfile")")"   # its IPC socket folder
   done
   rm -rf "$LORABIAS_E2E_RUNS"
 }

@@ -3,6 +3,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CODE_SERVER_ENTRY, E2E_HOME } from './paths';
 
@@ -39,9 +40,17 @@ function requireSetup(): void {
 
 /** Environment that keeps code-server's config, data and sockets inside the run folder. */
 function serverEnv(runDir: string): NodeJS.ProcessEnv {
-  const tmp = path.join(runDir, 'tmp');
+  const tmp = socketDir(runDir);
   fs.mkdirSync(tmp, { recursive: true });
   return { ...process.env, XDG_CONFIG_HOME: path.join(runDir, 'xdg/config'), XDG_DATA_HOME: path.join(runDir, 'xdg/data'), TMPDIR: tmp };
+}
+
+/**
+ * VS Code puts its IPC sockets in $TMPDIR, and a Unix socket path must stay under 108 bytes: a folder inside
+ * the run folder (deep under $HOME) is too long, so each run gets a short one in the system temp folder.
+ */
+export function socketDir(runDir: string): string {
+  return path.join(os.tmpdir(), `lorabias-e2e-${path.basename(runDir)}`);
 }
 
 function commonArgs(runDir: string): string[] {

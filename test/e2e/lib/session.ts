@@ -2,7 +2,7 @@
 // recipes/, and a Chromium showing the workbench. Tests start one per file and share it between their steps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type CodeServer, createRunDir, installExtension, type RunOptions, startCodeServer } from './codeServer';
+import { type CodeServer, createRunDir, installExtension, type RunOptions, socketDir, startCodeServer } from './codeServer';
 import { REPO_ROOT, RESULTS_DIR } from './paths';
 import { packageExtension } from './vsix';
 import { Workbench } from './workbench';
@@ -44,6 +44,7 @@ export async function startSession(name: string, options: RunOptions = {}): Prom
     await server.stop();
     keepLogs(runDir, artifacts);
     fs.rmSync(runDir, { recursive: true, force: true });
+    fs.rmSync(socketDir(runDir), { recursive: true, force: true });
   };
   return { wb, server, workspace, artifacts, close };
 }

@@ -52,6 +52,9 @@ export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cp
   let provider: 'cuda' | 'cpu' = 'cpu';
   let cpuReason = opts.device === 'cpu' ? 'device: cpu' : cudaFailed;
   if (opts.device !== 'cpu' && !cudaFailed) {
+    // A missing CUDA provider is expected on most machines: keep onnxruntime from printing it as an error
+    // (the result says which provider ran, and why not CUDA).
+    if (!ort.env.logLevel || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
     try {
       session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cuda'], logSeverityLevel: 4 });
       provider = 'cuda';

@@ -91,11 +91,26 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
   test('completion in a bias cell offers the schema keys', step('completion', async () => {
     const { wb } = s();
     await wb.typeInCell(biasCell, 'bias:\n  ', { replace: true });
-    const labels = await wb.suggestions();
+    const suggestions = await wb.suggestions();
+    const labels = suggestions.filter((x) => x.kind === 'property').map((x) => x.label);
     await wb.screenshot('completion');
     await wb.page.keyboard.press('Escape');
     for (const key of ['lock', 'rank', 'steps', 'dataset']) assert.ok(labels.includes(key), `\`${key}\` in ${JSON.stringify(labels)}`);
     assert.ok(!labels.includes('over'), '`over` belongs to target cells, not bias cells');
+  }));
+
+  test('completion where a reference is expected offers the names of earlier cells', step('references', async () => {
+    const { wb } = s();
+    const target = example.indexOf('target');
+    await wb.typeInCell(target, 'target:\n  name: t\n  dataset: ', { replace: true });
+    // (the manifest's cell snippets are offered everywhere in YAML; they are not references)
+    const labels = (await wb.suggestions()).filter((x) => x.kind !== 'snippet').map((x) => x.label);
+    await wb.screenshot('reference-completion');
+    await wb.page.keyboard.press('Escape');
+    const datasets = example.cells.slice(0, target)
+      .map((c) => /^dataset:\n {2}name: (\S+)/m.exec(c.value)?.[1]).filter((n): n is string => !!n);
+    assert.ok(datasets.length > 0);
+    assert.deepEqual([...labels].sort(), [...datasets].sort(), 'exactly the earlier dataset cells');
   }));
 
   test('"LoRA Bias: New Recipe" opens the starter recipe as an untitled notebook', step('new-recipe', async () => {

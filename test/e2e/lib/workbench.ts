@@ -10,6 +10,8 @@ const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
 
 /** A row of the Problems panel: line and column are 1-based, as shown. */
 export interface ShownProblem { message: string; source: string; code: string; line: number; col: number; severity: string; resource: string }
+/** An entry of the suggest widget. */
+export interface Suggestion { label: string; kind: string }
 export interface CellInfo { kind: 'code' | 'markup'; text: string; language: string }
 
 export class Workbench {
@@ -227,14 +229,28 @@ export class Workbench {
     return (await widget.innerText()).trim();
   }
 
-  /** Opens the suggest widget at the cursor and returns the labels it offers. */
-  async suggestions(): Promise<string[]> {
+  /**
+   * Opens the suggest widget at the cursor (Ctrl+Space) and returns every entry it offers, with its kind
+   * (`property`, `enum-member`, `reference`, `snippet`, …, from the entry's icon). The list is virtual, so it
+   * is paged through; the widget is left open on the last page.
+   */
+  async suggestions(): Promise<Suggestion[]> {
     await this.page.keyboard.press(`${MOD}+Space`);
     const rows = this.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
     await rows.first().waitFor({ timeout: 10_000 });
     await this.page.waitForTimeout(300);
-    const labels = await rows.locator('.label-name').allInnerTexts();
-    return labels.map((l) => l.trim());
+    const total = Number(await rows.first().getAttribute('aria-setsize'));
+    const seen = new Map<number, Suggestion>();
+    for (let page = 0; page < 20 && seen.size < total; page++) {
+      const visible = await rows.evaluateAll((els) => els.map((el) => ({
+        at: Number(el.getAttribute('aria-posinset')),
+        label: (el.querySelector('.label-name') as HTMLElement | null)?.innerText.trim() ?? '',
+        kind: /codicon-symbol-([\w-]+)/.exec(el.querySelector('.suggest-icon')?.className ?? '')?.[1] ?? '',
+      })));
+      for (const { at, label, kind } of visible) seen.set(at, { label, kind });
+      await this.page.keyboard.press('PageDown');
+    }
+    return [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
   }
 
   /**

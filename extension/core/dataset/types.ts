@@ -143,4 +143,7 @@ export interface ScanOptions {
   thumbnails?: number;
   /** Images decoded at once. Default 4. */
   concurrency?: number;
+  /** Where the tagger runs: the `lorabias.device` setting (`auto`, `cpu`, `cuda`, `cuda:N`). Default `auto`:
+   * CUDA when onnxruntime's CUDA provider loads, else CPU. */
+  device?: string;
 }

@@ -10,14 +10,15 @@ import { openTagger, tagImages } from './run';
 
 export async function applyTagger(
   spec: DatasetSpec, recipeDir: string, items: { abs: string; stem: string; img: DatasetImage }[], captionExt: string,
-  problems: DatasetProblem[], opts: ScanOptions & { device?: 'auto' | 'cpu' | 'cuda' },
+  problems: DatasetProblem[], opts: ScanOptions,
 ): Promise<DatasetReport['tagger']> {
   const ts = spec.tagger!;
   const modelDir = path.resolve(recipeDir, ts.model);
   const modelRel = relPath(recipeDir, modelDir);
   let result: Awaited<ReturnType<typeof tagImages>>;
   try {
-    const tagger = await openTagger(modelDir, { device: opts.device });
+    const device = opts.device === 'cpu' ? 'cpu' : opts.device?.startsWith('cuda') ? 'cuda' : 'auto';
+    const tagger = await openTagger(modelDir, { device, deviceId: Number(/^cuda:(\d+)$/.exec(opts.device ?? '')?.[1] ?? 0) });
     result = await tagImages(items.map((i) => i.abs), tagger, { signal: opts.signal, general_threshold: ts.general_threshold, character_threshold: ts.character_threshold });
   } catch (e) {
     if (!(e instanceof TaggerError)) throw e;

@@ -43,7 +43,7 @@ export interface Tagger {
 let cudaFailed: string | undefined;
 
 /** Load the model and its labels, checking that they match. `device: 'cpu'` skips trying CUDA. */
-export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cpu' | 'cuda' } = {}): Promise<Tagger> {
+export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cpu' | 'cuda'; deviceId?: number } = {}): Promise<Tagger> {
   const ort = await loadOrt();
   const modelPath = path.join(modelDir, 'model.onnx');
   if (!fs.existsSync(modelPath)) throw new TaggerError(`\`${modelPath}\` does not exist: \`tagger.model\` is a folder holding a WD14 tagger's \`model.onnx\` and \`selected_tags.csv\`.`);
@@ -56,7 +56,7 @@ export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cp
     // (the result says which provider ran, and why not CUDA).
     if (!ort.env.logLevel || ort.env.logLevel === 'warning') ort.env.logLevel = 'fatal';
     try {
-      session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cuda'], logSeverityLevel: 4 });
+      session = await ort.InferenceSession.create(modelPath, { executionProviders: [{ name: 'cuda', deviceId: opts.deviceId ?? 0 }], logSeverityLevel: 4 });
       provider = 'cuda';
     } catch (e) {
       cpuReason = cudaFailed = `the CUDA execution provider did not load (${(e as Error).message.split('\n')[0].slice(0, 160)})`;

@@ -9,8 +9,10 @@ export interface AnalyzeReport {
   concepts: string[];
   /** Posts (images) holding the concept — with several concepts, any of them. */
   conceptCount: number;
-  /** Posts read (images with tags, or well-formed non-blank lines). */
+  /** Posts read: well-formed non-blank lines of a tag file; for a dataset, images with tags, each counted
+   * `repeats` times (as training sees them) unless `weighting: 'images'`. All counts are in these units. */
   posts: number;
+  weighting: 'posts' | 'repeats' | 'images';
   distinctTags: number;
   /** The most frequent tags over all posts (the concept's own included). */
   frequencies: { tag: string; count: number }[];
@@ -26,7 +28,14 @@ export interface AnalyzeReport {
   untagged?: number;
 }
 
-export interface AnalyzeOptions { top?: number; minCount?: number; signal?: AbortSignal; maxProblems?: number }
+export interface AnalyzeOptions {
+  top?: number;
+  minCount?: number;
+  signal?: AbortSignal;
+  maxProblems?: number;
+  /** Dataset source: count each image once per repeat (default, what training sees) or once. */
+  weighting?: 'repeats' | 'images';
+}
 
 export async function analyzeTags(
   source: { report: DatasetReport } | { tagFile: string },
@@ -48,7 +57,7 @@ export async function analyzeTags(
     untagged = 0;
     for (const img of source.report.images) {
       if (img.tags.length === 0) { untagged++; continue; }
-      counter.addTags(img.tags);
+      counter.addTags(img.tags, opts.weighting === 'images' ? 1 : Math.max(1, img.repeats));
     }
   }
 
@@ -59,6 +68,7 @@ export async function analyzeTags(
     concepts: counter.concepts,
     conceptCount: counter.conceptPosts,
     posts: counter.posts,
+    weighting: 'tagFile' in source ? 'posts' : opts.weighting ?? 'repeats',
     distinctTags: countSeen(counter),
     frequencies: frequencies(counter, top),
     cooccurrence: cooccurrenceList(counter, conceptIds, counter.conceptPosts, (id) => counter.withConcept.get(id), { top, minCount, label: counter.concepts.join(' + ') }),

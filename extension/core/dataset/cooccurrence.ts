@@ -7,9 +7,9 @@ import { normalizeTag } from './tags';
 /** Growable Uint32 counts indexed by tag id. */
 class Counts {
   a = new Uint32Array(1024);
-  inc(id: number) {
+  inc(id: number, w: number) {
     if (id >= this.a.length) { const b = new Uint32Array(Math.max(this.a.length * 2, id + 1)); b.set(this.a); this.a = b; }
-    this.a[id]++;
+    this.a[id] += w;
   }
   get(id: number) { return id < this.a.length ? this.a[id] : 0; }
 }
@@ -20,6 +20,7 @@ export class TagCounter {
   /** Concept tag ids are 0…k-1: registered first. */
   readonly concepts: string[];
   posts = 0;
+  private seq = 0;
   readonly tagPosts = new Counts();
   /** Posts with at least one concept tag, and tag counts over those posts. */
   conceptPosts = 0;
@@ -50,9 +51,10 @@ export class TagCounter {
     return id;
   };
 
-  /** Count one post given the ids of its tags (repeats allowed; counted once). */
-  readonly addPost = (ids: ArrayLike<number>, n: number = ids.length): void => {
-    const post = this.posts++;
+  /** Count one post given the ids of its tags (repeated ids count once), `weight` times (an image's repeats). */
+  readonly addPost = (ids: ArrayLike<number>, n: number = ids.length, weight = 1): void => {
+    const post = this.seq++;
+    this.posts += weight;
     if (this.names.length > this.lastSeen.length) {
       const b = new Int32Array(Math.max(this.lastSeen.length * 2, this.names.length)).fill(-1);
       b.set(this.lastSeen); this.lastSeen = b;
@@ -66,22 +68,23 @@ export class TagCounter {
       if (id < 0 || this.lastSeen[id] === post) continue;
       this.lastSeen[id] = post;
       this.uniq[m++] = id;
-      this.tagPosts.inc(id);
+      this.tagPosts.inc(id, weight);
       if (id < k) hasConcept = true;
     }
     if (!hasConcept) return;
-    this.conceptPosts++;
-    for (let i = 0; i < m; i++) this.withConcept.inc(this.uniq[i]);
+    this.conceptPosts += weight;
+    for (let i = 0; i < m; i++) this.withConcept.inc(this.uniq[i], weight);
     for (let c = 0; c < k; c++) {
       if (this.lastSeen[c] !== post) continue;
-      this.perConceptPosts[c]++;
-      if (this.perConcept.length) for (let i = 0; i < m; i++) this.perConcept[c].inc(this.uniq[i]);
+      this.perConceptPosts[c] += weight;
+      if (this.perConcept.length) for (let i = 0; i < m; i++) this.perConcept[c].inc(this.uniq[i], weight);
     }
   };
 
   /** Convenience for posts given as tag strings. */
-  addTags(tags: string[]): void {
-    this.addPost(tags.map(this.intern));
+  addTags(tags: string[], weight = 1): void {
+    const ids = tags.map(this.intern);
+    this.addPost(ids, ids.length, weight);
   }
 }
 

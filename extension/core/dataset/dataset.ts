@@ -97,6 +97,8 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
     if (short < minSize) add(f, 'too-small', 'warning', `is ${ins.width}×${ins.height}, smaller than ${minSize} px on its shorter side: it will be upscaled and look soft. Use a larger original, or lower \`min_size\` if that is intended.`);
     if (long / short > MAX_ASPECT) add(f, 'aspect-ratio', 'warning', `is ${ins.width}×${ins.height}, an aspect ratio of ${(long / short).toFixed(1)}:1 (more than ${MAX_ASPECT}:1): bucketing will shrink it to a thin strip or crop most of it. Crop it to the part that matters.`);
     if (ins.transparent) add(f, 'alpha', 'warning', 'has transparent pixels: trainers drop the alpha channel, so what is under it (often black) becomes part of the picture. Flatten it onto the background you want.');
+    if (ins.orientation > 1) add(f, 'orientation', 'warning', `has EXIF orientation ${ins.orientation}: viewers show it ${ins.orientation >= 5 ? 'turned by 90°' : 'flipped or turned'}, but trainers read the pixels as stored (sd-scripts ignores EXIF), so it trains sideways or upside down. Save it with the rotation applied.`);
+    if (ins.pages > 1) add(f, 'animated', 'info', `has ${ins.pages} frames: only the first is trained on.`);
     if (!cap && !spec.tagger) add(f, 'missing-caption', 'warning', `has no caption (${spec.metadata ? 'not in the metadata file' : `no \`${path.basename(f.stem)}${captionExt}\` beside it`}): write one, or add a \`tagger:\` to the dataset.`);
   });
   const ok = read.filter((r): r is NonNullable<typeof r> => r !== undefined);
@@ -114,7 +116,12 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
 
   // Tagger.
   let tagger: DatasetReport['tagger'];
-  if (spec.tagger) tagger = await applyTagger(spec, recipeDir, ok.map((r) => ({ abs: r.f.abs, stem: r.f.stem, img: r.img })), captionExt, problems, opts);
+  if (spec.tagger) {
+    tagger = await applyTagger(spec, recipeDir, ok.map((r) => ({ abs: r.f.abs, stem: r.f.stem, img: r.img })), captionExt, problems, opts);
+    if (!tagger) { // the tagger did not run: the images without captions stay without
+      for (const r of ok) if (r.img.caption === undefined) add(r.f, 'missing-caption', 'warning', 'has no caption, and the tagger did not run (see its problem).');
+    }
+  }
 
   const thumbnails = await makeThumbnails(ok.map((r) => r.f), opts);
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.code < b.code ? -1 : a.code > b.code ? 1 : 0));

@@ -21,7 +21,7 @@ export function loadSharp(): Promise<Sharp> {
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.avif', '.tif', '.tiff', '.bmp', '.jxl']);
 
 export type Inspected =
-  | { ok: true; width: number; height: number; format: string; hasAlpha: boolean; transparent: boolean; sig: ImageSignature }
+  | { ok: true; width: number; height: number; format: string; hasAlpha: boolean; transparent: boolean; sig: ImageSignature; orientation: number; pages: number }
   | { ok: false; code: ProblemCode; message: string };
 
 /** Inspect an image file's bytes. Never throws for a bad image: returns the problem instead. */
@@ -51,7 +51,10 @@ export async function inspectImage(bytes: Buffer, ext: string): Promise<Inspecte
   if (meta.hasAlpha) {
     try { transparent = !(await sharp(bytes).stats()).isOpaque; } catch { /* decoded above; ignore */ }
   }
-  return { ok: true, width: meta.width ?? 0, height: meta.height ?? 0, format: meta.format ?? ext.slice(1), hasAlpha: !!meta.hasAlpha, transparent, sig: signature(rgb) };
+  return {
+    ok: true, width: meta.width ?? 0, height: meta.height ?? 0, format: meta.format ?? ext.slice(1), hasAlpha: !!meta.hasAlpha, transparent,
+    sig: signature(rgb), orientation: meta.orientation ?? 1, pages: meta.pages ?? 1,
+  };
 }
 
 /** A small WebP thumbnail (longer side `size` px), alpha flattened onto white. */

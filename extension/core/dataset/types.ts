@@ -17,7 +17,7 @@ export interface DatasetProblem {
 export type ProblemCode =
   | 'missing-folder' | 'empty-folder' | 'symlink-loop' | 'unreadable' | 'not-a-file'
   | 'empty-file' | 'not-an-image' | 'unsupported-format' | 'truncated'
-  | 'too-small' | 'aspect-ratio' | 'alpha'
+  | 'too-small' | 'aspect-ratio' | 'alpha' | 'orientation' | 'animated'
   | 'duplicate' | 'near-duplicate'
   | 'missing-caption' | 'orphan-caption' | 'shared-caption' | 'empty-caption'
   | 'caption-bom' | 'caption-encoding'

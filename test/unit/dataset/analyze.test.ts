@@ -111,6 +111,17 @@ describe('analyzeTags', () => {
     assert.match(r.problems[0].message, /No post has the concept tag `larg`.*`large`/);
   });
 
+  it('counts each image of a dataset once per repeat, as training sees it, unless asked not to', async () => {
+    const rep = reportOf(POSTS);
+    rep.images[0].repeats = 3; // 'large, red, circle' seen three times an epoch
+    const r = await analyzeTags({ report: rep }, 'large', { minCount: 1 });
+    assert.deepEqual([r.weighting, r.posts, r.conceptCount], ['repeats', 14, 6]);
+    const red = r.cooccurrence.find((c) => c.tag === 'red')!;
+    assert.equal(red.count, 5); close(red.pGivenConcept, 5 / 6); close(red.p, 6 / 14);
+    const once = await analyzeTags({ report: rep }, 'large', { minCount: 1, weighting: 'images' });
+    assert.deepEqual([once.weighting, once.posts, once.conceptCount], ['images', 12, 4]);
+  });
+
   it('skips untagged images of a dataset and counts them', async () => {
     const rep = reportOf([...POSTS, '']);
     rep.images[12].tags = [];

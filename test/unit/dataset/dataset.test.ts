@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
+import sharp from 'sharp';
 import { scanDataset } from '../../../extension/core/dataset/dataset';
 import type { DatasetReport } from '../../../extension/core/dataset/types';
 import { snapshot, structured, tmpDir, writeImage } from './make-images';
@@ -143,6 +144,18 @@ describe('scanDataset on planted problems', () => {
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(scanDataset({ images: 'data/train' }, root, { signal: ac.signal }), { name: 'AbortError' });
+  });
+
+  it('warns about EXIF-rotated photos and notes animated images', async () => {
+    const dir = tmpDir('exif');
+    await writeImage(path.join(dir, 'i/plain.jpg'), structured(51, 64, 48));
+    fs.writeFileSync(path.join(dir, 'i/turned.jpg'), await structured(52, 64, 48).jpeg().withMetadata({ orientation: 6 }).toBuffer());
+    const frames = await structured(53, 32, 64).raw().toBuffer();
+    fs.writeFileSync(path.join(dir, 'i/anim.webp'), await sharp(frames, { raw: { width: 32, height: 64, channels: 3, pageHeight: 32 } as never }).webp({ loop: 0 }).toBuffer());
+    for (const n of ['plain', 'turned', 'anim']) fs.writeFileSync(path.join(dir, `i/${n}.txt`), 'x');
+    const r = await scanDataset({ images: 'i', min_size: 16 }, dir, { thumbnails: 0 });
+    assert.deepEqual(r.problems.map((p) => [p.file, p.code]), [['i/anim.webp', 'animated'], ['i/turned.jpg', 'orientation']]);
+    assert.match(r.problems[1].message, /orientation 6.*turned by 90°/);
   });
 
   it('reports a missing folder and an empty dataset without throwing', async () => {

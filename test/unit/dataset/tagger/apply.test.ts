@@ -63,8 +63,8 @@ describe('a dataset with a tagger', () => {
     fs.writeFileSync(path.join(bad, 'selected_tags.csv'), 'tag_id,name,category,count\n1,a,0,5\n');
     const snap = snapshot(root);
     const r = await scanDataset({ images: 'imgs', min_size: 16, tagger: { model: 'tagger', write_captions: 'overwrite' } }, root, { thumbnails: 0 });
-    assert.deepEqual(r.problems.map((p) => [p.file, p.code, p.severity]), [['tagger', 'tagger', 'error']]);
-    assert.match(r.problems[0].message, /outputs 12 scores but .* lists 1 tags/);
+    assert.deepEqual(r.problems.map((p) => [p.file, p.code, p.severity]), [['imgs/cyan.png', 'missing-caption', 'warning'], ['tagger', 'tagger', 'error']]);
+    assert.match(r.problems[1].message, /outputs 12 scores but .* lists 1 tags/);
     assert.equal(r.counts.images, 2);
     assert.equal(r.tagger, undefined);
     assert.deepEqual(snapshot(root), snap);

@@ -33,6 +33,8 @@ export interface AnalyzeOptions {
   minCount?: number;
   signal?: AbortSignal;
   maxProblems?: number;
+  /** Tag files: bytes read so far and the file size, once per 4 MiB. */
+  onProgress?: (done: number, total: number) => void;
   /** Dataset source: count each image once per repeat (default, what training sees) or once. */
   weighting?: 'repeats' | 'images';
 }
@@ -50,7 +52,7 @@ export async function analyzeTags(
   let untagged: number | undefined;
 
   if ('tagFile' in source) {
-    const stats = await readTagFile(source.tagFile, counter.intern, counter.addPost, { signal: opts.signal, maxProblems: opts.maxProblems });
+    const stats = await readTagFile(source.tagFile, counter.intern, counter.addPost, { signal: opts.signal, maxProblems: opts.maxProblems, onProgress: opts.onProgress });
     problems.push(...stats.problems);
     problemCount = stats.problemCount;
   } else {

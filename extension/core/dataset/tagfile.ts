@@ -37,7 +37,7 @@ export async function readTagFile(
   file: string,
   intern: (tag: string) => number,
   onPost: (ids: Int32Array, n: number) => void,
-  opts: { signal?: AbortSignal; maxProblems?: number } = {},
+  opts: { signal?: AbortSignal; maxProblems?: number; onProgress?: (bytesRead: number, totalBytes: number) => void } = {},
 ): Promise<TagFileStats> {
   const maxProblems = opts.maxProblems ?? 100;
   const stats: TagFileStats = { lines: 0, posts: 0, blankLines: 0, problems: [], problemCount: 0 };
@@ -156,6 +156,8 @@ export async function readTagFile(
   const fh = await fs.promises.open(file, 'r');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
+    const totalBytes = (await fh.stat()).size;
+    let bytesDone = 0;
     let carry = 0;
     let skipping = false;
     for (;;) {
@@ -163,6 +165,8 @@ export async function readTagFile(
       const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
       const end = carry + bytesRead;
       const eof = bytesRead === 0;
+      bytesDone += bytesRead;
+      opts.onProgress?.(bytesDone, totalBytes);
       let start = 0;
       if (skipping) {
         const nl = buf.indexOf(10, 0);

@@ -11,12 +11,13 @@ async function readAll(file: string) {
   const names: string[] = [];
   const ids = new Map<string, number>();
   const posts: string[][] = [];
+  const progress: [number, number][] = [];
   const stats = await readTagFile(file, (t) => {
     let id = ids.get(t);
     if (id === undefined) { id = names.length; names.push(t); ids.set(t, id); }
     return id;
-  }, (a, n) => { posts.push(Array.from(a.subarray(0, n), (i) => names[i])); });
-  return { stats, posts, distinct: names.length };
+  }, (a, n) => { posts.push(Array.from(a.subarray(0, n), (i) => names[i])); }, { onProgress: (d, t) => progress.push([d, t]) });
+  return { stats, posts, distinct: names.length, progress };
 }
 
 describe('readTagFile', () => {
@@ -34,7 +35,9 @@ describe('readTagFile', () => {
       bytes += line.length + 3;
     }
     fs.writeFileSync(file, lines.join('\n') + '\n');
-    const { stats, posts, distinct } = await readAll(file);
+    const { stats, posts, distinct, progress } = await readAll(file);
+    assert.deepEqual(progress.at(-1), [fs.statSync(file).size, fs.statSync(file).size]);
+    assert.ok(progress.length >= 3);
     assert.equal(stats.posts, lines.length);
     assert.equal(stats.problemCount, 0);
     for (let i = 0; i < lines.length; i += 997) assert.deepEqual(posts[i], lines[i].split(', '), `post ${i}`);

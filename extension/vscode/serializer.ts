@@ -1,5 +1,7 @@
 // Notebook <-> `.lorabias` bytes. A thin adapter over the core's split/serialize: the core decides the
 // text; this file only moves cells and their opaque round-trip data in and out of VS Code's notebook model.
+// Opening never writes. A file that cannot be written back unchanged (not UTF-8, or far too large to be a
+// recipe) still opens, but saving it is refused with a message, so no bytes are ever lost.
 import * as vscode from 'vscode';
 import type { CellMeta, RecipeFile } from '../core/recipe/index.js';
 import { loadCore, type RecipeCore } from './core';
@@ -9,8 +11,8 @@ import { NOTEBOOK_TYPE } from './notebookCells';
 export interface RecipeNotebookMeta {
   bom: boolean;
   eol: '\n' | '\r\n';
-  /** Set when the file was not valid UTF-8: it opened as decoded, but saving would lose bytes. */
-  invalidUtf8At?: number;
+  /** Set when saving must be refused: the message says why and what to do. */
+  refuseSave?: string;
 }
 
 export function notUtf8Message(offset: number): string {
@@ -18,19 +20,37 @@ export function notUtf8Message(offset: number): string {
     'Convert the file to UTF-8 (for example with iconv) and reopen it.';
 }
 
+export function tooLargeMessage(bytes: number, limit: number): string {
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return `This file is ${mb(bytes)} MB; a recipe is a small YAML text file (recipes are opened as notebooks up to ` +
+    `${mb(limit)} MB), so it was not loaded and will not be saved from here. Is it the right file? ` +
+    'To look at it anyway, use "Reopen Editor With…" and pick the Text Editor.';
+}
+
+function cellData(kind: 'code' | 'markup', value: string): vscode.NotebookCellData {
+  return kind === 'markup'
+    ? new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, value, 'markdown')
+    : new vscode.NotebookCellData(vscode.NotebookCellKind.Code, value, 'yaml');
+}
+
 /** Builds notebook data from a recipe's text (also used for the untitled starter recipe). */
-export function toNotebookData(core: RecipeCore, text: string, invalidUtf8At?: number): vscode.NotebookData {
+export function toNotebookData(core: RecipeCore, text: string, refuseSave?: string): vscode.NotebookData {
   const file = core.parseRecipeText(text);
-  const cells = file.cells.map((cell) => {
-    const data = cell.kind === 'markup'
-      ? new vscode.NotebookCellData(vscode.NotebookCellKind.Markup, cell.value, 'markdown')
-      : new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cell.value, 'yaml');
+  const notebook = new vscode.NotebookData(file.cells.map((cell) => {
+    const data = cellData(cell.kind, cell.value);
     data.metadata = { lorabias: cell.meta ?? {} };
     return data;
-  });
-  const notebook = new vscode.NotebookData(cells);
+  }));
   const meta: RecipeNotebookMeta = { bom: file.bom, eol: file.eol };
-  if (invalidUtf8At !== undefined) meta.invalidUtf8At = invalidUtf8At;
+  if (refuseSave !== undefined) meta.refuseSave = refuseSave;
+  notebook.metadata = { lorabias: meta };
+  return notebook;
+}
+
+/** A stand-in notebook for a file that is not loaded: one note saying why; saving is refused. */
+function placeholderNotebook(message: string): vscode.NotebookData {
+  const notebook = new vscode.NotebookData([cellData('markup', `**Not opened as a recipe.** ${message}`)]);
+  const meta: RecipeNotebookMeta = { bom: false, eol: '\n', refuseSave: message };
   notebook.metadata = { lorabias: meta };
   return notebook;
 }
@@ -50,27 +70,32 @@ export function toRecipeFile(data: vscode.NotebookData): RecipeFile {
 }
 
 export class RecipeSerializer implements vscode.NotebookSerializer {
-  /** @param onNotUtf8 told when a file that is not valid UTF-8 is opened (to warn the user once). */
-  constructor(private readonly onNotUtf8: (offset: number) => void = () => undefined) {}
+  /** @param warn shows a message to the user (a file opened that cannot be saved back). */
+  constructor(private readonly warn: (message: string) => void = () => undefined) {}
 
   async deserializeNotebook(content: Uint8Array): Promise<vscode.NotebookData> {
     const core = await loadCore();
+    if (content.byteLength > core.MAX_RECIPE_BYTES) {
+      const message = tooLargeMessage(content.byteLength, core.MAX_RECIPE_BYTES);
+      this.warn(message);
+      return placeholderNotebook(message);
+    }
     const { text, invalidUtf8At } = core.decodeRecipe(content);
-    if (invalidUtf8At !== undefined) this.onNotUtf8(invalidUtf8At);
-    return toNotebookData(core, text, invalidUtf8At);
+    if (invalidUtf8At === undefined) return toNotebookData(core, text);
+    const message = notUtf8Message(invalidUtf8At);
+    this.warn(message);
+    return toNotebookData(core, text, message);
   }
 
   async serializeNotebook(data: vscode.NotebookData): Promise<Uint8Array> {
-    const invalidAt = (data.metadata?.lorabias as Partial<RecipeNotebookMeta> | undefined)?.invalidUtf8At;
-    if (invalidAt !== undefined) throw new Error(notUtf8Message(invalidAt));
+    const refused = (data.metadata?.lorabias as Partial<RecipeNotebookMeta> | undefined)?.refuseSave;
+    if (refused !== undefined) throw new Error(refused);
     const core = await loadCore();
     return core.encodeRecipe(core.serializeRecipe(toRecipeFile(data)));
   }
 }
 
 export function registerSerializer(): vscode.Disposable {
-  const serializer = new RecipeSerializer((offset) => {
-    void vscode.window.showWarningMessage(notUtf8Message(offset));
-  });
+  const serializer = new RecipeSerializer((message) => void vscode.window.showWarningMessage(message));
   return vscode.workspace.registerNotebookSerializer(NOTEBOOK_TYPE, serializer, { transientOutputs: true });
 }

@@ -19,6 +19,8 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
   let crlfFile = '';
   let crlfBytes = Buffer.alloc(0);
   let latin1File = '';
+  let hugeFile = '';
+  let hugeBytes = Buffer.alloc(0);
   // "café" in Latin-1: 0xE9 is not valid UTF-8
   const latin1Bytes = Buffer.concat([Buffer.from('model:\n  name: caf'), Buffer.from([0xe9]), Buffer.from('\n  checkpoint: builtin:tiny-shapes\n')]);
 
@@ -31,6 +33,10 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
     fs.writeFileSync(crlfFile, crlfBytes);
     latin1File = path.join(s().workspace, 'recipes', 'latin1.lorabias');
     fs.writeFileSync(latin1File, latin1Bytes);
+    // 3 MB: well past what a recipe could be (a log or a dataset saved under the wrong name)
+    hugeFile = path.join(s().workspace, 'recipes', 'huge.lorabias');
+    hugeBytes = Buffer.from('model:\n  name: base\n' + '# padding line of a file that is far too large\n'.repeat(64 * 1024));
+    fs.writeFileSync(hugeFile, hugeBytes);
   }, { timeout: 150_000 });
 
   after(async () => {
@@ -73,5 +79,22 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
     assert.equal(result.saved, false, 'the save is refused');
     assert.match(result.error ?? '', /not valid UTF-8.*Convert the file to UTF-8/s);
     assert.ok(fs.readFileSync(latin1File).equals(latin1Bytes), 'the bytes on disk are untouched');
+  }));
+
+  test('a file far too large to be a recipe opens as a note saying so and is never saved over', step('too-large', async () => {
+    const { wb } = s();
+    await wb.openNotebook(path.basename(hugeFile));
+    const warning = await wb.waitForNotification(/MB; a recipe is a small/);
+    assert.ok(warning.includes(`${(hugeBytes.length / 1024 / 1024).toFixed(1)} MB`), warning);
+    assert.equal(await wb.cellCount(), 1);
+    assert.equal((await wb.readCell(0)).kind, 'markup');
+    await wb.runCommand('Notebook: Insert Code Cell Below');
+    await wb.page.keyboard.insertText('model: {}');
+    assert.equal((await wb.readCell(1)).language, 'YAML', 'a new code cell is YAML even with no YAML cell above');
+    const result = await wb.save();
+    await wb.screenshot('too-large-save-refused');
+    assert.equal(result.saved, false);
+    assert.match(result.error ?? '', /a recipe is a small YAML text file/);
+    assert.ok(fs.readFileSync(hugeFile).equals(hugeBytes), 'the bytes on disk are untouched');
   }));
 });

@@ -5,6 +5,7 @@ export { analyzeTags, type AnalyzeOptions, type AnalyzeReport } from './analyze'
 export { THRESHOLDS, type Cooccurrence } from './cooccurrence';
 export { scanDataset, MAX_ASPECT } from './dataset';
 export { datasetFingerprint } from './fingerprint';
+export { analyzeMarkdown, datasetMarkdown } from './markdown';
 export { NEAR_COLOUR, NEAR_DISTANCE } from './phash';
 export { normalizeTag, splitCaption } from './tags';
 export { TaggerError, type TagCategory } from './tagger/labels';

@@ -40,7 +40,7 @@ export interface DatasetImage {
   captionFile?: string;
   /** `tags`: comma-separated tags; `prose`: a sentence (its `tags` are then empty). */
   captionKind?: 'tags' | 'prose';
-  /** Tags used for analysis: the caption's tags; where there is no caption, the tagger's. Normalised (see tags.ts). */
+  /** Tags used for analysis: the caption's tags; where the caption has none (missing, empty, prose), the tagger's. Normalised (see tags.ts). */
   tags: string[];
   /** Tags the tagger predicted (general and character tags above their thresholds), when a tagger ran. */
   predicted?: string[];

@@ -35,7 +35,7 @@ export async function applyTagger(
     const r = result.results[i];
     if (r.error) { problems.push({ file: img.path, code: 'tagger', severity: 'warning', message: `could not be tagged (${r.error}).` }); continue; }
     img.predicted = r.tags.filter((t) => t.category !== 'rating').map((t) => t.tag);
-    if (img.caption === undefined) img.tags = img.predicted;
+    if (img.tags.length === 0) img.tags = img.predicted; // no caption, an empty one, or prose
     if (mode === 'never' || spec.metadata) continue;
     const capAbs = stem + captionExt;
     const text = img.predicted.join(', ') + '\n';

@@ -20,11 +20,13 @@ run_suite typecheck npx tsc -p . --noEmit
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 run_suite unit node --import tsx --test --test-reporter=spec "${unit[@]}"
 [ -f scripts/test-engine.sh ] && run_suite engine bash scripts/test-engine.sh
+mapfile -t integration < <(find test/integration -name '*.test.ts' | sort)
+run_suite integration node --import tsx --test --test-concurrency=1 --test-reporter=spec "${integration[@]}"
 [ -f scripts/e2e.sh ] && run_suite e2e bash scripts/e2e.sh
 
 echo; echo "=== summary ==="
 failed=0
-for s in typecheck unit engine e2e; do
+for s in typecheck unit engine integration e2e; do
   [ -n "${result[$s]:-}" ] || continue
   echo "$s: ${result[$s]}"
   case "${result[$s]}" in FAILED*) failed=1 ;; esac

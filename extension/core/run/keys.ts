@@ -50,8 +50,8 @@ export function computeKeys(cells: RecipeCell[], recipePath: string, engine: str
     });
     const h = createHash('sha256');
     h.update(canonical({ format: 1, engine, kind: parsed.kind, body }));
-    for (const n of needs) h.update(`\0need:${n}:${byName.get(n)?.key ?? 'missing'}`);
-    for (const p of inputs) {
+    for (const n of [...needs].sort()) h.update(`\0need:${n}:${byName.get(n)?.key ?? 'missing'}`);
+    for (const p of [...inputs].sort()) {
       let fp = memo.get(p);
       if (fp === undefined) {
         fp = fs.existsSync(p) ? pathFingerprint(p) : 'missing';

@@ -1,0 +1,161 @@
+// Running recipes against the real engine (Python worker, tiny model, CPU): the CLI end to end, the cache,
+// cancel, and a worker killed mid-training.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { engineVersion } from '../../extension/core/engine/locate';
+import { EngineSession } from '../../extension/core/engine/session';
+import { parseRecipeText } from '../../extension/core/recipe';
+import { CellCache } from '../../extension/core/run/cache';
+import { CellFailed, defaultCacheRoot, runRecipe } from '../../extension/core/run/executor';
+import { computeKeys } from '../../extension/core/run/keys';
+import type { RunEvent } from '../../extension/core/run/types';
+
+const root = path.resolve(__dirname, '../..');
+const cli = path.join(root, 'dist/cli.js');
+const python = path.join(root, '.venv/bin/python');
+let dir: string;
+const recipe = () => path.join(dir, 'r.lorabias');
+
+export const RECIPE = `model:
+  name: base
+  checkpoint: builtin:tiny-shapes
+---
+dataset:
+  name: a
+  images: data/small-circle
+---
+dataset:
+  name: a2
+  images: data/large-circle
+---
+bias:
+  name: copier
+  model: base
+  dataset: a
+  rank: 4
+  steps: 6
+  lr: 1e-3
+  until: { fidelity: 0.99, every: 3, seeds: [1] }
+---
+target:
+  name: slider
+  over: [copier]
+  dataset: a2
+  rank: 2
+  steps: 4
+  lr: 1e-3
+---
+preview:
+  lora: slider
+  weights: [0, 1]
+  prompts: ["circle, red, small, white background"]
+  seeds: [1]
+  steps: 4
+---
+export:
+  lora: slider
+  to: out/slider.safetensors
+`;
+
+function run(...args: string[]) {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, LORABIAS_PYTHON: python } });
+  return { code: r.status, lines: r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)), err: r.stderr, ms: performance.now() - t0 };
+}
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lorabias-run-'));
+  fs.cpSync(path.join(root, 'recipes/data'), path.join(dir, 'data'), { recursive: true });
+  fs.writeFileSync(recipe(), RECIPE);
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('lorabias run (real engine, tiny model, CPU)', () => {
+  it('runs model → datasets → bias → target → preview → export and reports each cell as JSON', () => {
+    const r = run('run', '--json', 'r.lorabias');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.lines.map((l) => [l.kind, l.cached]), [['model', false], ['dataset', false], ['dataset', false], ['bias', false], ['target', false], ['preview', false], ['export', false]]);
+    const bias = r.lines[3];
+    assert.equal(bias.steps, 6);
+    assert.equal(bias.fidelity.target, 0.99);
+    assert.equal(typeof bias.fidelity.value, 'number');
+    const preview = r.lines[5];
+    assert.equal(preview.images, 2);
+    assert.ok(fs.statSync(preview.artifacts.grid).size > 1000);
+    const out = path.join(dir, 'out/slider.safetensors');
+    assert.equal(r.lines[6].artifacts.lora, out);
+    const bytes = fs.readFileSync(out);
+    const header = JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8'));
+    const keys = Object.keys(header).filter((k) => k !== '__metadata__');
+    assert.ok(keys.length > 0 && keys.every((k) => /^lora_(unet|te\d?)_.*\.(lora_down\.weight|lora_up\.weight|alpha)$/.test(k)), keys.slice(0, 3).join(', '));
+    assert.equal(header.__metadata__.lorabias_cell, 'slider');
+  });
+
+  it('runs an unchanged recipe again without the engine (a Python that does not exist is never needed), in under a second', () => {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [cli, 'run', '--json', 'r.lorabias'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LORABIAS_PYTHON: '/nonexistent/python' } });
+    const ms = performance.now() - t0;
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(lines.every((l) => l.cached === true));
+    assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+  });
+
+  it('reruns only an edited cell and the cells that use it', () => {
+    fs.writeFileSync(recipe(), RECIPE.replace('  rank: 2\n  steps: 4', '  rank: 2\n  steps: 3'));
+    const r = run('run', '--json', 'r.lorabias');
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.lines.map((l) => `${l.kind}:${l.cached}`), ['model:true', 'dataset:true', 'dataset:true', 'bias:true', 'target:false', 'preview:false', 'export:false']);
+    assert.equal(r.lines[4].steps, 3);
+  });
+
+  it('stops a training cell within 2 s of cancel and leaves no artifact a later run could take for finished', async () => {
+    fs.writeFileSync(recipe(), RECIPE.replace('  steps: 6\n', '  steps: 400\n').replace(/  until: .*\n/, ''));
+    const cells = parseRecipeText(fs.readFileSync(recipe(), 'utf8')).cells;
+    const session = new EngineSession({ python, searchDirs: [] });
+    const ac = new AbortController();
+    let abortedAt = 0;
+    const events: RunEvent[] = [];
+    try {
+      await assert.rejects(runRecipe({
+        recipePath: recipe(), cells, only: ['copier'], engineVersion: engineVersion(), engine: () => session.get(), signal: ac.signal,
+        onEvent: (e) => {
+          events.push(e);
+          if (e.type === 'progress' && !abortedAt && Number(e.data.step) >= 2) { abortedAt = performance.now(); ac.abort(); }
+        },
+      }), (e: unknown) => e instanceof CellFailed && e.code === 'E_CANCELLED');
+      const ms = performance.now() - abortedAt;
+      assert.ok(abortedAt > 0 && ms < 2000, `cancel took ${ms.toFixed(0)} ms`);
+      const key = [...computeKeys(cells, recipe(), engineVersion()).values()].find((k) => k.name === 'copier')!.key;
+      assert.equal(new CellCache(defaultCacheRoot(recipe())).lookup(key), undefined);
+      assert.equal(session.get().state === 'stopped' || session.get().state === 'ready', true, 'the worker kept serving or was replaced');
+    } finally {
+      await session.shutdown();
+    }
+  });
+
+  it('fails the cell cleanly when the worker is killed mid-training, then runs with a fresh worker', async () => {
+    fs.writeFileSync(recipe(), RECIPE.replace('  steps: 6\n', '  steps: 7\n'));
+    const cells = parseRecipeText(fs.readFileSync(recipe(), 'utf8')).cells;
+    const session = new EngineSession({ python, searchDirs: [] });
+    let killedPid: number | undefined;
+    try {
+      await assert.rejects(runRecipe({
+        recipePath: recipe(), cells, only: ['copier'], engineVersion: engineVersion(), engine: () => session.get(),
+        onEvent: (e) => {
+          if (e.type === 'progress' && killedPid === undefined) { killedPid = session.get().pid; process.kill(killedPid!, 'SIGKILL'); }
+        },
+      }), (e: unknown) => e instanceof CellFailed && e.code === 'E_ENGINE_DIED' && /killed \(SIGKILL\)/.test(e.message));
+      const results = await runRecipe({ recipePath: recipe(), cells, only: ['copier'], engineVersion: engineVersion(), engine: () => session.get() });
+      assert.equal(results[results.length - 1].name, 'copier');
+      assert.equal(results[results.length - 1].figures.steps, 7);
+      assert.notEqual(session.get().pid, killedPid, 'a new worker process');
+    } finally {
+      await session.shutdown();
+    }
+  });
+});

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Build the tiny WD14-format tagger used by lorabias's tests (no downloads).
 
-Writes test/fixtures/dataset/tiny-tagger/{model.onnx,selected_tags.csv}. The model has the signature of the
+Writes test/fixtures/dataset/tiny-tagger/{model.onnx,selected_tags.csv}, the same model laid out NCHW in
+tiny-tagger-nchw/, and not-a-tagger/ (a model whose input is not an image). The model has the signature of the
 SmilingWolf WD14 taggers: input `input_1:0` float32 NHWC [batch, 32, 32, 3] (dynamic batch; BGR, 0-255),
 output `predictions_sigmoid` float32 [batch, 12]. Its scores depend on the image in a known way: the mean of
 each channel over the image, through fixed weights and a sigmoid, so a test can say which tags must fire:
@@ -44,15 +45,19 @@ TAGS = [
 ]
 
 
-def main() -> None:
-    out = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "dataset", "tiny-tagger")
+FIXTURES = os.path.join(os.path.dirname(__file__), "..", "test", "fixtures", "dataset")
+
+
+def write_tagger(name: str, nchw: bool) -> None:
+    out = os.path.join(FIXTURES, name)
     os.makedirs(out, exist_ok=True)
     w = np.array([t[2] for t in TAGS], dtype=np.float32).T  # [3, n]
     b = np.array([t[3] for t in TAGS], dtype=np.float32)
-    x = helper.make_tensor_value_info("input_1:0", TensorProto.FLOAT, ["batch", SIZE, SIZE, 3])
+    shape = ["batch", 3, SIZE, SIZE] if nchw else ["batch", SIZE, SIZE, 3]
+    x = helper.make_tensor_value_info("input_1:0", TensorProto.FLOAT, shape)
     y = helper.make_tensor_value_info("predictions_sigmoid", TensorProto.FLOAT, ["batch", len(TAGS)])
     nodes = [
-        helper.make_node("ReduceMean", ["input_1:0"], ["means"], axes=[1, 2], keepdims=0),  # [batch, 3] (B, G, R)
+        helper.make_node("ReduceMean", ["input_1:0"], ["means"], axes=[2, 3] if nchw else [1, 2], keepdims=0),  # [batch, 3] (B, G, R)
         helper.make_node("MatMul", ["means", "W"], ["logits0"]),
         helper.make_node("Add", ["logits0", "B"], ["logits"]),
         helper.make_node("Sigmoid", ["logits"], ["predictions_sigmoid"]),
@@ -68,6 +73,28 @@ def main() -> None:
         for i, (name, cat, _, _) in enumerate(TAGS):
             wr.writerow([9000000 + i, name, cat, 1000 - i])
     print(f"wrote {out}/model.onnx ({os.path.getsize(os.path.join(out, 'model.onnx'))} bytes) and selected_tags.csv ({len(TAGS)} tags)")
+
+
+def write_not_a_tagger() -> None:
+    """A model whose input is not an image ([batch, 10] -> [batch, 12]), with a matching CSV."""
+    out = os.path.join(FIXTURES, "not-a-tagger")
+    os.makedirs(out, exist_ok=True)
+    x = helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", 10])
+    y = helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", len(TAGS)])
+    w = numpy_helper.from_array(np.zeros((10, len(TAGS)), dtype=np.float32), "W")
+    graph = helper.make_graph([helper.make_node("MatMul", ["features", "W"], ["scores"])], "not_a_tagger", [x], [y], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="lorabias make-tiny-tagger")
+    model.ir_version = 8
+    onnx.save(model, os.path.join(out, "model.onnx"))
+    with open(os.path.join(FIXTURES, "tiny-tagger", "selected_tags.csv")) as src, open(os.path.join(out, "selected_tags.csv"), "w") as dst:
+        dst.write(src.read())
+    print(f"wrote {out}/model.onnx")
+
+
+def main() -> None:
+    write_tagger("tiny-tagger", nchw=False)
+    write_tagger("tiny-tagger-nchw", nchw=True)
+    write_not_a_tagger()
 
 
 if __name__ == "__main__":

@@ -70,6 +70,18 @@ export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cp
       throw new TaggerError(`\`${modelPath}\` is not a model onnxruntime can load (${(e as Error).message.split('\n')[0]}): download it again.`);
     }
   }
+  if (provider === 'cuda') {
+    // The CUDA provider can load and still fail on the first run (no cuDNN, an unsupported GPU): try one.
+    try {
+      await warmUp(ort, session);
+    } catch (e) {
+      await session.release().catch(() => undefined);
+      cpuReason = cudaFailed = `the CUDA execution provider loaded but could not run the model (${(e as Error).message.split('\n')[0].slice(0, 160)})`;
+      if (opts.device === 'cuda') throw new TaggerError(`CUDA was asked for, but ${cpuReason}.`);
+      session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], logSeverityLevel: 3 });
+      provider = 'cpu';
+    }
+  }
   const inMeta = session.inputMetadata[0];
   const outMeta = session.outputMetadata[0];
   const shape = inMeta && inMeta.isTensor ? inMeta.shape : [];
@@ -83,6 +95,15 @@ export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cp
   if (typeof outCount === 'number' && outCount !== labels.names.length) throw mismatch(outCount, labels.names.length);
   const fixedBatch = typeof shape[0] === 'number' && shape[0] > 0 ? shape[0] : undefined;
   return { session, provider, cpuReason, input: session.inputNames[0], output: session.outputNames[0], size, layout, fixedBatch, labels };
+}
+
+/** One run on a blank image, shaped from the model's input (symbolic dimensions taken as 1). */
+async function warmUp(ort: Ort, session: import('onnxruntime-node').InferenceSession): Promise<void> {
+  const meta = session.inputMetadata[0];
+  const shape = (meta && meta.isTensor ? meta.shape : []).map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+  if (shape.length !== 4) return; // openTagger reports the shape problem
+  const n = shape.reduce((a, b) => a * b, 1);
+  await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(n).fill(255), shape) });
 }
 
 function mismatch(out: number, csv: number): TaggerError {
@@ -138,7 +159,12 @@ export async function tagImages(
     let scores: Float32Array | undefined;
     let outCount = 0;
     if (ok.length) {
-      const out = (await t.session.run({ [t.input]: new ort.Tensor('float32', data.subarray(0, n * per), dims) }))[t.output];
+      let out: import('onnxruntime-node').Tensor;
+      try {
+        out = (await t.session.run({ [t.input]: new ort.Tensor('float32', data.subarray(0, n * per), dims) }))[t.output] as import('onnxruntime-node').Tensor;
+      } catch (e) {
+        throw new TaggerError(`The tagger failed to run (${(e as Error).message.split('\n')[0].slice(0, 200)}): is \`${t.input}\` an image input of a WD14 tagger?`);
+      }
       outCount = out.dims[out.dims.length - 1] as number;
       if (outCount !== t.labels.names.length) throw mismatch(outCount, t.labels.names.length);
       scores = out.data as Float32Array;

@@ -63,6 +63,19 @@ describe('tagImages with the tiny tagger', () => {
     assert.deepEqual(r.results[2].tags.map((t) => t.tag), ['general', 'green theme', '^_^', 'mid score']);
   });
 
+  it('reads an NCHW model the same way and gives the same tags', async () => {
+    const nchw = path.join(TINY, '../tiny-tagger-nchw');
+    const t = await openTagger(nchw, { device: 'cpu' });
+    assert.deepEqual([t.size, t.layout], [32, 'nchw']);
+    const a = await tagImages([files.red, files.cyan], t);
+    const b = await tagImages([files.red, files.cyan], { model: TINY }, { device: 'cpu' });
+    assert.deepEqual(a.results.map((r) => r.tags.map((x) => x.tag)), b.results.map((r) => r.tags.map((x) => x.tag)));
+  });
+
+  it('refuses a model whose input is not an image', async () => {
+    await assert.rejects(openTagger(path.join(TINY, '../not-a-tagger'), { device: 'cpu' }), /input `features` has shape \[batch, 10\]/);
+  });
+
   it('refuses a selected_tags.csv that does not match the model, saying what to do', async () => {
     const bad = tmpDir('tagger-bad');
     fs.copyFileSync(path.join(TINY, 'model.onnx'), path.join(bad, 'model.onnx'));

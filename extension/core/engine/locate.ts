@@ -3,8 +3,15 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-/** The engine package shipped beside the bundle: dist/../engine (the repo, or the installed extension). */
+/**
+ * The engine package shipped with the extension: the nearest `engine/` holding `lorabias_engine`, looking up
+ * from this file (dist/ in the bundle, extension/core/engine/ when run from source).
+ */
 export function defaultEngineDir(): string {
+  for (let dir = __dirname, i = 0; i < 6; i++, dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'engine');
+    if (fs.existsSync(path.join(candidate, 'lorabias_engine'))) return candidate;
+  }
   return path.resolve(__dirname, '..', 'engine');
 }
 

@@ -1,6 +1,7 @@
 // A recipe in a real VS Code workbench: opened as a notebook, edited with live diagnostics and completion,
 // validated by command, and started from the "New Recipe" command. One workbench for the whole file.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exampleRecipe, shownText, starterRecipe } from './expectations';
@@ -16,8 +17,16 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
   };
   const step = (name: string, body: () => Promise<void>) => withScreenshot(() => session, name, body);
 
+  let asText = '';
+
   before(async () => {
     session = await startSession('notebook');
+    // a copy of the example with a misspelt key in its bias cell, written before Quick Open first lists files
+    const original = fs.readFileSync(path.join(session.workspace, example.file), 'utf8');
+    const broken = original.replace(/^(bias:\n(?: {2}.*\n)*?)( {2}rank:)/m, '$1  rnak: 2\n$2');
+    assert.notEqual(broken, original);
+    asText = path.join(session.workspace, 'recipes', 'as-text.lorabias');
+    fs.writeFileSync(asText, broken);
   }, { timeout: 150_000 });
 
   after(async () => {
@@ -125,5 +134,21 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     const cell = await wb.readCell(model);
     assert.equal(cell.language, 'YAML');
     assert.equal(cell.text, shownText(starter.cells[model]));
+  }));
+
+  test('"Validate Recipe" on a recipe open as plain text puts problems at their file lines', step('validate-text', async () => {
+    const { wb } = s();
+    const name = path.basename(asText);
+    const broken = fs.readFileSync(asText, 'utf8');
+    await wb.openNotebook(name);
+    await wb.reopenAsText();
+    await wb.runCommand('LoRA Bias: Validate Recipe');
+    await wb.waitForNotification(/LoRA Bias: .*problem.* in as-text\.lorabias/);
+    const problems = await wb.readProblems({ until: (ps) => ps.some((p) => p.resource === name) });
+    await wb.screenshot('validate-text');
+    const rnak = problems.find((p) => p.resource === name && p.message.includes('rnak'));
+    assert.ok(rnak, JSON.stringify(problems));
+    assert.equal(rnak.line, broken.split('\n').indexOf('  rnak: 2') + 1, 'the line in the file, not in the cell');
+    assert.equal(rnak.col, 3);
   }));
 });

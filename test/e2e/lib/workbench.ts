@@ -112,6 +112,14 @@ export class Workbench {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Reopens the active editor's file in the plain text editor ("Reopen Editor With…" → Text Editor). */
+  async reopenAsText(): Promise<void> {
+    await this.runCommand('View: Reopen Editor With...');
+    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Text Editor/ }).first();
+    await row.click();
+    await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor();
+  }
+
   /** The active notebook editor. */
   notebook(): Locator {
     // each open notebook keeps an overlay; only the active one is shown

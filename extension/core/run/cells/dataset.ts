@@ -1,64 +1,37 @@
-// `dataset` cell: the images and captions a training cell reads (kohya layout: image files with same-name
-// caption files; `N_name` folders repeat their images N times), written to `images.json`.
+// `dataset` cell: scan the images and captions (see core/dataset), keep the report, and list the usable images
+// with their captions and repeats in `images.json` for the training cells.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DatasetImage } from './train';
+import { datasetMarkdown, scanDataset } from '../../dataset';
+import type { DatasetSpec } from '../../dataset';
 import { CellHandler } from './context';
-
-const IMAGE = /\.(png|jpe?g|webp|bmp|gif|tiff?|avif)$/i;
-
-export function listImages(folder: string, ext: string, repeatsDefault: number): { images: DatasetImage[]; problems: string[] } {
-  const images: DatasetImage[] = [];
-  const problems: string[] = [];
-  const walk = (dir: string, repeats: number, depth: number) => {
-    if (depth > 8) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
-    } catch (e) {
-      problems.push(`${dir}: cannot read (${(e as NodeJS.ErrnoException).code})`);
-      return;
-    }
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        const m = /^(\d+)_/.exec(e.name);
-        walk(full, m ? Number(m[1]) : repeats, depth + 1);
-      } else if (IMAGE.test(e.name)) {
-        const captionFile = full.replace(/\.[^.]+$/, ext);
-        let caption: string | undefined;
-        try {
-          caption = fs.readFileSync(captionFile, 'utf8').replace(/^\uFEFF/, '').trim();
-        } catch {
-          problems.push(`${path.basename(full)}: no caption file (${path.basename(captionFile)})`);
-        }
-        images.push({ path: full, ...(caption !== undefined ? { caption } : {}), repeats });
-      }
-    }
-  };
-  walk(folder, repeatsDefault, 0);
-  return { images, problems };
-}
+import type { DatasetImage } from './train';
 
 export const runDataset: CellHandler = async (ctx) => {
-  const b = ctx.cell.body;
-  const folders = b.images === undefined ? [] : Array.isArray(b.images) ? (b.images as string[]) : [String(b.images)];
-  const images: DatasetImage[] = [];
-  const problems: string[] = [];
-  for (const f of folders) {
-    const r = listImages(path.resolve(ctx.recipeDir, f), String(b.caption_extension ?? '.txt'), Number(b.repeats ?? 1));
-    images.push(...r.images);
-    problems.push(...r.problems);
-  }
+  const report = await scanDataset(ctx.cell.body as DatasetSpec, ctx.recipeDir, {
+    signal: ctx.signal,
+    cacheDir: path.join(ctx.outDir, 'thumbnails'),
+    onProgress: (done, total) => ctx.progress({ step: done, total }),
+    device: ctx.device,
+  });
+  const broken = new Set(report.problems.filter((p) => p.severity === 'error').map((p) => p.file));
+  const images: DatasetImage[] = report.images
+    .filter((im) => !broken.has(im.path))
+    .map((im) => ({ path: path.resolve(ctx.recipeDir, im.path), ...(im.caption !== undefined ? { caption: im.caption } : {}), repeats: im.repeats }));
+  // Thumbnails are files in the artifact folder: store them relative to it.
+  for (const t of report.thumbnails ?? []) if (t.file) t.file = path.relative(ctx.outDir, t.file);
   fs.writeFileSync(path.join(ctx.outDir, 'images.json'), JSON.stringify(images, null, 1));
-  const captioned = images.filter((i) => i.caption !== undefined).length;
+  fs.writeFileSync(path.join(ctx.outDir, 'report.json'), JSON.stringify(report));
+  const c = report.counts;
   return {
-    files: { images: 'images.json' },
-    figures: { images: images.length, captioned, problems: problems.length },
+    files: { images: 'images.json', report: 'report.json' },
+    figures: { images: c.images, imagesPerEpoch: c.imagesPerEpoch, captioned: c.captioned, uncaptioned: c.uncaptioned, errors: c.errors, warnings: c.warnings,
+      problems: report.problems.length, buckets: report.buckets, duplicates: report.duplicates.length },
     display: {
       title: `dataset ${ctx.cell.name}`,
-      markdown: [`**${ctx.cell.name}**: ${images.length} image(s), ${captioned} with captions`, ...problems.slice(0, 20).map((p) => `- ${p}`)].join('\n'),
-      images: images.slice(0, 8).map((i) => ({ path: i.path, caption: i.caption })),
+      markdown: datasetMarkdown(report),
+      images: (report.thumbnails ?? []).filter((t) => t.file).map((t) => ({ path: t.file!, caption: t.path })),
+      data: { type: 'dataset', counts: c, buckets: report.buckets, problems: report.problems.slice(0, 200) },
     },
   };
 };

@@ -1,4 +1,5 @@
 // The handler for each cell kind.
+import { runAnalyze } from './analyze';
 import type { CellHandler } from './context';
 import { runDataset } from './dataset';
 import { runExport } from './export';
@@ -6,14 +7,10 @@ import { runModel } from './model';
 import { runPreview } from './preview';
 import { runBias, runTarget } from './train';
 
-const notYet = (what: string): CellHandler => async () => {
-  throw Object.assign(new Error(`${what} cells are not available yet in this version of lorabias`), { code: 'E_NOT_AVAILABLE' });
-};
-
 const HANDLERS: Record<string, CellHandler> = {
   model: runModel,
   dataset: runDataset,
-  analyze: notYet('analyze'),
+  analyze: runAnalyze,
   bias: runBias,
   target: runTarget,
   preview: runPreview,

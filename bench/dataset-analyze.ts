@@ -43,10 +43,12 @@ function generate(file: string) {
 
 async function child(file: string) {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await analyzeTags({ tagFile: file }, 'large breasts', { top: 20 });
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   const c = r.cooccurrence.find((x) => x.tag === 'cleavage');
-  process.stdout.write(JSON.stringify({ ms, maxRssMB: process.resourceUsage().maxRSS / 1024, posts: r.posts, distinct: r.distinctTags, conceptCount: r.conceptCount, cleavage: c }) + '\n');
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, posts: r.posts, distinct: r.distinctTags, conceptCount: r.conceptCount, cleavage: c }) + '\n');
 }
 
 async function main() {
@@ -61,7 +63,7 @@ async function main() {
   if (res.status !== 0) throw new Error(res.stderr);
   const r = JSON.parse(res.stdout.trim().split('\n').pop()!);
   console.log(`analyze ${r.posts.toLocaleString('en')} posts (${(fs.statSync(file).size / 2 ** 20).toFixed(0)} MiB, ${r.distinct.toLocaleString('en')} distinct tags): `
-    + `${(r.ms / 1000).toFixed(2)} s (target ≤ 10 s), peak RSS ${r.maxRssMB.toFixed(0)} MB (target ≤ 1500 MB)`);
+    + `${(r.ms / 1000).toFixed(2)} s (target ≤ 10 s; ${(r.cpuMs / 1000).toFixed(2)} s of CPU), peak RSS ${r.maxRssMB.toFixed(0)} MB (target ≤ 1500 MB); load average ${os.loadavg()[0].toFixed(1)}`);
   const c = r.cleavage;
   if (c) console.log(`  large breasts: ${r.conceptCount} posts; cleavage P(tag|concept) ${(c.pGivenConcept * 100).toFixed(1)}%, P(tag) ${(c.p * 100).toFixed(1)}%, lift ${c.lift.toFixed(2)}, flag ${c.flag}`);
 }

@@ -44,10 +44,13 @@ async function main() {
     console.log(`generated ${COUNT} images in ${dir} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await scanDataset({ images: dir, min_size: 64 }, dir, { thumbnails: 24 });
   const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
   console.log(`scan ${r.counts.files} images (${SIZE}×${SIZE}): ${s.toFixed(1)} s = ${(r.counts.files / s).toFixed(0)} images/s (target ≤ 60 s for 10,000); `
-    + `${r.counts.duplicateGroups} duplicate groups, ${r.problems.length} problems, peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+    + `${r.counts.duplicateGroups} duplicate groups, ${r.problems.length} problems, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s of CPU (sharp's threads included), `
+    + `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; load average ${os.loadavg()[0].toFixed(1)}`);
 
   const tagged = r.images.slice(0, 400).map((i) => path.join(dir, i.path));
   const tiny = path.join(__dirname, '../test/fixtures/dataset/tiny-tagger');

@@ -14,6 +14,8 @@ export interface TagFileStats {
   /** The first `maxProblems` malformed lines; `problemCount` counts them all. Malformed lines are skipped. */
   problems: TagFileProblem[];
   problemCount: number;
+  /** The file had no commas in its first 64 KiB but spaces: tags were split on spaces (a note in `problems`, line 0). */
+  spaceSeparated?: boolean;
 }
 
 const CHUNK = 1 << 22;
@@ -97,6 +99,7 @@ export async function readTagFile(
     }
   };
 
+  let sep = 44; // ','
   let ids = new Int32Array(256);
   let n = 0;
   let bad: Bad = Bad.None;
@@ -142,9 +145,10 @@ export async function readTagFile(
   const processLines = (buf: Buffer, start: number, end: number, eof: boolean) => {
     let tagStart = start;
     let lineStart = start;
+    const separator = sep;
     for (let i = start; i < end; i++) {
       const c = buf[i];
-      if (c === 44 || c === 10) {
+      if (c === separator || c === 10) {
         tagEnd(buf, tagStart, i);
         tagStart = i + 1;
         if (c === 10) { endLine(buf, lineStart, i); lineStart = i + 1; n = 0; bad = Bad.None; }
@@ -157,12 +161,25 @@ export async function readTagFile(
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
     const totalBytes = (await fh.stat()).size;
+    // Danbooru's own `tag_string` separates tags by spaces (`1girl large_breasts`): when the first lines have
+    // no comma at all but do have spaces, read the file that way and say so.
+    const HEAD = 1 << 16;
+    const head = await fh.read(buf, 0, HEAD, 0);
+    const sample = buf.subarray(0, head.bytesRead);
+    const cut = head.bytesRead === HEAD ? sample.lastIndexOf(10) + 1 : 0;
+    const firstLines = cut > 0 ? sample.subarray(0, cut) : sample;
+    if (firstLines.length > 0 && !firstLines.includes(44) && firstLines.includes(32)) {
+      sep = 32;
+      stats.spaceSeparated = true;
+      stats.problemCount++;
+      stats.problems.push({ line: 0, message: 'has no commas in its first lines: read as space-separated tags (Danbooru `tag_string` style, `large_breasts`), one post per line' });
+    }
     let bytesDone = 0;
     let carry = 0;
     let skipping = false;
     for (;;) {
       opts.signal?.throwIfAborted();
-      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, bytesDone);
       const end = carry + bytesRead;
       const eof = bytesRead === 0;
       bytesDone += bytesRead;

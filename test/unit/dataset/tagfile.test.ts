@@ -58,6 +58,19 @@ describe('readTagFile', () => {
     assert.equal(stats.lines, 4);
   });
 
+  it('reads a file without commas as space-separated Danbooru tags, and says so', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-tagfile-'));
+    fs.writeFileSync(path.join(dir, 'dump.txt'), '1girl large_breasts  cleavage\nsolo 1girl\n\n');
+    const { stats, posts } = await readAll(path.join(dir, 'dump.txt'));
+    assert.deepEqual(posts, [['1girl', 'large_breasts', 'cleavage'], ['solo', '1girl']]);
+    assert.equal(stats.spaceSeparated, true);
+    assert.match(stats.problems[0].message, /space-separated/);
+    assert.equal(stats.problems[0].line, 0);
+    fs.writeFileSync(path.join(dir, 'commas.txt'), 'long hair, red eyes\nsolo\n');
+    const c = await readAll(path.join(dir, 'commas.txt'));
+    assert.deepEqual([c.posts, c.stats.spaceSeparated], [[['long hair', 'red eyes'], ['solo']], undefined]);
+  });
+
   it('reads an empty file as no posts and keeps only the first problems', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-tagfile-'));
     fs.writeFileSync(path.join(dir, 'empty.txt'), '');

@@ -28,6 +28,7 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
 
   // Captions: from the metadata file, or from same-stem caption files.
   const captionOf = new Map<string, { file: string; caption: Caption }>(); // by image abs path
+  const captionUnreadable = new Set<string>();
   if (spec.metadata) {
     const metaAbs = path.resolve(recipeDir, spec.metadata);
     sources.push(relPath(recipeDir, metaAbs));
@@ -61,6 +62,7 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
       let caption: Caption;
       try { caption = decodeCaption(await fs.promises.readFile(c.abs)); } catch (e) {
         problems.push({ file: c.rel, code: 'unreadable', severity: 'error', message: `cannot be read (${(e as NodeJS.ErrnoException).code}): check its permissions.` });
+        for (const img of imgs) captionUnreadable.add(img.abs); // reported once, on the caption
         continue;
       }
       for (const p of caption.problems) problems.push({ file: c.rel, ...p });
@@ -99,7 +101,7 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
     if (ins.transparent) add(f, 'alpha', 'warning', 'has transparent pixels: trainers drop the alpha channel, so what is under it (often black) becomes part of the picture. Flatten it onto the background you want.');
     if (ins.orientation > 1) add(f, 'orientation', 'warning', `has EXIF orientation ${ins.orientation}: viewers show it ${ins.orientation >= 5 ? 'turned by 90°' : 'flipped or turned'}, but trainers read the pixels as stored (sd-scripts ignores EXIF), so it trains sideways or upside down. Save it with the rotation applied.`);
     if (ins.pages > 1) add(f, 'animated', 'info', `has ${ins.pages} frames: only the first is trained on.`);
-    if (!cap && !spec.tagger) add(f, 'missing-caption', 'warning', `has no caption (${spec.metadata ? 'not in the metadata file' : `no \`${path.basename(f.stem)}${captionExt}\` beside it`}): write one, or add a \`tagger:\` to the dataset.`);
+    if (!cap && !spec.tagger && !captionUnreadable.has(f.abs)) add(f, 'missing-caption', 'warning', `has no caption (${spec.metadata ? 'not in the metadata file' : `no \`${path.basename(f.stem)}${captionExt}\` beside it`}): write one, or add a \`tagger:\` to the dataset.`);
   });
   const ok = read.filter((r): r is NonNullable<typeof r> => r !== undefined);
   const images = ok.map((r) => r.img);

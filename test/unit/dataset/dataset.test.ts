@@ -163,23 +163,25 @@ describe('scanDataset on planted problems', () => {
     await writeImage(path.join(dir, 'd/ok.png'), structured(61, 32, 32));
     await writeImage(path.join(dir, 'd/locked.png'), structured(62, 32, 32));
     await writeImage(path.join(dir, 'd/closed/x.png'), structured(63, 32, 32));
-    for (const n of ['ok', 'locked']) fs.writeFileSync(path.join(dir, `d/${n}.txt`), 'x');
+    await writeImage(path.join(dir, 'd/nocap.png'), structured(64, 32, 32));
+    for (const n of ['ok', 'locked', 'nocap']) fs.writeFileSync(path.join(dir, `d/${n}.txt`), 'x');
     fs.writeFileSync(path.join(dir, 'd/closed/x.txt'), 'x');
     fs.chmodSync(path.join(dir, 'd/locked.png'), 0o000);
+    fs.chmodSync(path.join(dir, 'd/nocap.txt'), 0o000);
     fs.chmodSync(path.join(dir, 'd/closed'), 0o000);
     let r: DatasetReport;
     if (process.getuid?.() === 0) { // root reads everything: scan as nobody
       for (const p of [dir, path.join(dir, 'd')]) fs.chmodSync(p, 0o755);
-      for (const f of ['d/ok.png', 'd/ok.txt', 'd/locked.txt']) fs.chmodSync(path.join(dir, f), 0o644);
+      for (const f of ['d/ok.png', 'd/ok.txt', 'd/locked.txt', 'd/nocap.png']) fs.chmodSync(path.join(dir, f), 0o644);
       const out = execFileSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', path.join(__dirname, 'scan-child.ts'), dir],
         { encoding: 'utf8', env: { ...process.env, HOME: dir } });
       r = JSON.parse(out);
     } else {
       r = await scanDataset({ images: 'd', min_size: 16 }, dir, { thumbnails: 0 });
     }
-    assert.deepEqual(r.problems.map((p) => [p.file, p.code]), [['d/closed', 'unreadable'], ['d/locked.png', 'unreadable']]);
+    assert.deepEqual(r.problems.map((p) => [p.file, p.code]), [['d/closed', 'unreadable'], ['d/locked.png', 'unreadable'], ['d/nocap.txt', 'unreadable']]);
     assert.match(r.problems[1].message, /EACCES.*permissions/);
-    assert.deepEqual(r.images.map((i) => i.path), ['d/ok.png']);
+    assert.deepEqual(r.images.map((i) => [i.path, i.caption]), [['d/nocap.png', undefined], ['d/ok.png', 'x']]);
   });
 
   it('reports a missing folder and an empty dataset without throwing', async () => {

@@ -8,7 +8,7 @@ import { checkRecipeText, parseRecipeText, serializeRecipe } from '../../../exte
 import { completeAt, hoverAt } from '../../../extension/core/recipe';
 
 const recipes = path.resolve(__dirname, '../../../recipes');
-const sources = fs.readdirSync(recipes).filter((f) => f.endsWith('.lorabias')).map((f) => fs.readFileSync(path.join(recipes, f), 'utf8'));
+const sources = fs.readdirSync(recipes).filter((f) => f.endsWith('.lorabias') && !f.startsWith('.')).map((f) => fs.readFileSync(path.join(recipes, f), 'utf8'));
 const PIECES = [':', '-', ' ', '  ', '\t', '\n', '\r\n', '#', '[', ']', '{', '}', ',', '&a', '*a', '!', '|', '>', "'", '"', '---\n', '...', '%', '@', '`', '\\', 'x', 'rank', 'over', 'é', '日本', '\u0000', '\uFEFF', '999999', '-1', 'null', '~', '<<: *a'];
 
 function rng(seed: number) {

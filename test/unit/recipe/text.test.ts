@@ -7,7 +7,7 @@ import { decodeRecipe, encodeRecipe, markdownDocument, parseRecipeText, RecipeCe
 
 const root = path.resolve(__dirname, '../../..');
 const corpus = [
-  ...fs.readdirSync(path.join(root, 'recipes')).filter((f) => f.endsWith('.lorabias')).map((f) => path.join(root, 'recipes', f)),
+  ...fs.readdirSync(path.join(root, 'recipes')).filter((f) => f.endsWith('.lorabias') && !f.startsWith('.')).map((f) => path.join(root, 'recipes', f)),
   ...fs.readdirSync(path.join(root, 'test/fixtures/roundtrip')).map((f) => path.join(root, 'test/fixtures/roundtrip', f)),
 ];
 

@@ -66,12 +66,9 @@ export async function readTagFile(
   };
 
   const insert = (buf: Buffer, s: number, e: number, h: number, h2: number, slot: number): number => {
-    let canon: number;
-    try {
-      canon = intern(fatal.decode(buf.subarray(s, e)));
-    } catch {
-      canon = -2; // invalid UTF-8: every line that holds these bytes is malformed
-    }
+    let text: string | undefined;
+    try { text = fatal.decode(buf.subarray(s, e)); } catch { /* invalid UTF-8 */ }
+    const canon = text === undefined ? -2 : intern(text); // -2: every line holding these bytes is malformed
     const o = slot * 4;
     slots[o] = e - s; slots[o + 1] = h; slots[o + 2] = h2; slots[o + 3] = canon;
     if (++rawCount * 2 > cap) grow();

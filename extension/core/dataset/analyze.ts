@@ -1,7 +1,7 @@
 // The `analyze` cell: tag frequencies and, for the concept tag(s), which tags travel with it.
 import { cooccurrenceList, frequencies, TagCounter, THRESHOLDS, type Cooccurrence } from './cooccurrence';
 import { readTagFile, type TagFileProblem } from './tagfile';
-import type { DatasetReport } from './types';
+import type { DatasetImage, DatasetReport } from './types';
 
 export interface AnalyzeReport {
   /** The concept as given; several concepts are joined with " + ". */
@@ -58,8 +58,9 @@ export async function analyzeTags(
   } else {
     untagged = 0;
     for (const img of source.report.images) {
-      if (img.tags.length === 0) { untagged++; continue; }
-      counter.addTags(img.tags, opts.weighting === 'images' ? 1 : Math.max(1, img.repeats));
+      const tags = seenTags(img);
+      if (tags.length === 0) { untagged++; continue; }
+      counter.addTags(tags, weightOf(img, opts));
     }
   }
 
@@ -79,6 +80,10 @@ export async function analyzeTags(
     problemCount,
   };
   if (untagged !== undefined) report.untagged = untagged;
+  if (!('tagFile' in source) && source.report.images.some((i) => i.predicted !== undefined)) {
+    addCaptioned(report.cooccurrence, source.report.images, counter.concepts, opts);
+    for (const p of report.perConcept ?? []) addCaptioned(p.cooccurrence, source.report.images, [p.concept], opts);
+  }
   if (k > 1) {
     report.perConcept = counter.concepts.map((concept, i) => ({
       concept,
@@ -98,4 +103,30 @@ function countSeen(counter: TagCounter): number {
   let n = 0;
   for (let id = 0; id < counter.names.length; id++) if (counter.tagPosts.get(id) > 0) n++;
   return n;
+}
+
+/** What an image shows, as far as known: its caption's tags plus the tagger's. */
+function seenTags(img: DatasetImage): string[] {
+  return img.predicted ? [...new Set([...img.tags, ...img.predicted])] : img.tags;
+}
+
+function weightOf(img: DatasetImage, opts: AnalyzeOptions): number {
+  return opts.weighting === 'images' ? 1 : Math.max(1, img.repeats);
+}
+
+/** With a tagger's predictions: for each tag, the share of the concept images showing it whose caption names
+ * it. A tag the captions do not name cannot be told apart from the concept by the LoRA. */
+function addCaptioned(list: Cooccurrence[], images: DatasetImage[], concepts: string[], opts: AnalyzeOptions): void {
+  const withConcept = images.filter((img) => seenTags(img).some((t) => concepts.includes(t)));
+  for (const c of list) {
+    let shown = 0, named = 0;
+    for (const img of withConcept) {
+      if (!seenTags(img).includes(c.tag)) continue;
+      const w = weightOf(img, opts);
+      shown += w;
+      if (img.captionKind === 'tags' && img.caption !== undefined && img.tags.includes(c.tag)) named += w;
+    }
+    c.captioned = shown ? named / shown : 0;
+    if (c.advice && c.captioned < 0.5) c.advice += ` Only ${Math.round(c.captioned * 100)}% of the captions of those images name it.`;
+  }
 }

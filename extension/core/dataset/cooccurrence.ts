@@ -104,6 +104,9 @@ export interface Cooccurrence {
   leak: number;
   flag?: 'leak' | 'watch';
   advice?: string;
+  /** Dataset with tagger predictions only: of the concept images showing the tag, the share whose caption
+   * names it (0–1). Uncaptioned co-occurring tags are the ones a LoRA cannot separate from the concept. */
+  captioned?: number;
 }
 
 /** The documented thresholds (README.md in this folder). */

@@ -122,6 +122,26 @@ describe('analyzeTags', () => {
     assert.deepEqual([once.weighting, once.posts, once.conceptCount], ['images', 12, 4]);
   });
 
+  it('with tagger predictions counts what the images show and how often captions name it', async () => {
+    const rep = reportOf(['large, red', 'large', 'large', 'small']);
+    const captionOf = (i: number) => { rep.images[i].caption = rep.images[i].tags.join(', '); rep.images[i].captionKind = 'tags'; };
+    [0, 1, 2, 3].forEach(captionOf);
+    rep.images[0].predicted = ['red', 'cleavage'];
+    rep.images[1].predicted = ['cleavage'];
+    rep.images[2].predicted = ['red'];
+    rep.images[3].predicted = [];
+    const r = await analyzeTags({ report: rep }, 'large', { minCount: 1 });
+    const by = new Map(r.cooccurrence.map((c) => [c.tag, c]));
+    assert.equal(by.get('red')!.count, 2); // in image 0's caption, and predicted for image 2
+    close(by.get('red')!.captioned!, 1 / 2);
+    assert.equal(by.get('cleavage')!.count, 2);
+    assert.equal(by.get('cleavage')!.captioned, 0);
+    assert.equal(by.get('cleavage')!.flag, 'watch'); // 2 of 3 against 2 of 4: lift 1.33
+    assert.match(by.get('cleavage')!.advice!, /Only 0% of the captions of those images name it\./);
+    const plain = await analyzeTags({ report: reportOf(POSTS) }, 'large', { minCount: 1 });
+    assert.equal(plain.cooccurrence[0].captioned, undefined);
+  });
+
   it('skips untagged images of a dataset and counts them', async () => {
     const rep = reportOf([...POSTS, '']);
     rep.images[12].tags = [];

@@ -1,0 +1,188 @@
+// The notebook controller: Run / Run All feed one sequential queue per notebook; each cell runs through the
+// core executor (what it needs first, from the cache when unchanged), with live progress replaced by the final
+// output, cancel through the execution token, and errors shown as notebook errors with what to do.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CellResult, RunEvent } from '../core/run/types';
+import { RunQueue } from '../core/run/queue';
+import { loadCore } from './core';
+import { EngineHost } from './engineHost';
+import { errorOutput, progressOutput, resultOutputs } from './cellOutputs';
+import { isRecipeNotebook, NOTEBOOK_TYPE, recipeCells } from './notebookCells';
+import { ensureTrusted } from './workspaceTrust';
+
+const PROGRESS_INTERVAL_MS = 300;
+
+export class RecipeController implements vscode.Disposable {
+  private readonly controller: vscode.NotebookController;
+  private readonly queues = new Map<string, RunQueue>();
+  private order = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly engine: EngineHost) {
+    this.controller = vscode.notebooks.createNotebookController('lorabias.engine', NOTEBOOK_TYPE, 'LoRA Bias engine');
+    this.controller.supportedLanguages = ['yaml'];
+    this.controller.supportsExecutionOrder = true;
+    this.controller.description = 'Runs recipe cells on the local GPU (or CPU)';
+    this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
+    this.disposables.push(
+      this.controller,
+      this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => { if (selected) void this.restore(notebook); }),
+      vscode.workspace.onDidOpenNotebookDocument((nb) => this.prefer(nb)),
+      vscode.workspace.onDidCloseNotebookDocument((nb) => { this.queues.get(nb.uri.toString())?.cancelAll(); this.queues.delete(nb.uri.toString()); }),
+    );
+    for (const nb of vscode.workspace.notebookDocuments) this.prefer(nb);
+  }
+
+  private prefer(nb: vscode.NotebookDocument): void {
+    if (isRecipeNotebook(nb)) this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+  }
+
+  private queue(nb: vscode.NotebookDocument): RunQueue {
+    const key = nb.uri.toString();
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = new RunQueue()));
+    return q;
+  }
+
+  /** Clears the cache of a notebook's recipe (the "Clear Cache" command). */
+  async clearCache(nb: vscode.NotebookDocument): Promise<number> {
+    const { CellCache } = await import('../core/run/cache.js');
+    const cache = new CellCache(this.cacheRoot(nb.uri.fsPath));
+    return cache.clear(nb.uri.fsPath);
+  }
+
+  private cacheRoot(recipePath: string): string {
+    const setting = vscode.workspace.getConfiguration('lorabias', vscode.Uri.file(recipePath)).get<string>('cacheFolder');
+    if (!setting) return path.join(path.dirname(recipePath), '.lorabias');
+    const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(recipePath))?.uri.fsPath ?? path.dirname(recipePath);
+    return path.resolve(folder, setting);
+  }
+
+  private async execute(cells: vscode.NotebookCell[], nb: vscode.NotebookDocument): Promise<void> {
+    if (!(await ensureTrusted('Running recipe cells'))) {
+      for (const cell of cells) this.fail(cell, 'Untrusted workspace', 'This workspace is not trusted, so cells do not run here: running starts the Python engine, which runs code. Trust the workspace (Manage Workspace Trust) to run them.');
+      return;
+    }
+    const q = this.queue(nb);
+    await Promise.all(cells.map((cell) => q.enqueue({ id: cell.index, run: (signal) => this.runCell(cell, nb, signal) })));
+  }
+
+  private fail(cell: vscode.NotebookCell, name: string, message: string): void {
+    const exec = this.controller.createNotebookCellExecution(cell);
+    exec.start(Date.now());
+    void exec.replaceOutput(errorOutput(name, message));
+    exec.end(false, Date.now());
+  }
+
+  private async runCell(cell: vscode.NotebookCell, nb: vscode.NotebookDocument, queueSignal: AbortSignal): Promise<void> {
+    if (cell.kind !== vscode.NotebookCellKind.Code) return;
+    const exec = this.controller.createNotebookCellExecution(cell);
+    exec.executionOrder = ++this.order;
+    exec.start(Date.now());
+    const ac = new AbortController();
+    queueSignal.addEventListener('abort', () => ac.abort());
+    exec.token.onCancellationRequested(() => ac.abort());
+    const end = (ok: boolean) => exec.end(ok, Date.now());
+    try {
+      if (nb.isUntitled || nb.uri.scheme !== 'file') {
+        await exec.replaceOutput(errorOutput('Save the recipe first', 'Paths in a recipe and its cache live beside the .lorabias file: save it to a folder, then run.'));
+        return end(false);
+      }
+      const core = await loadCore();
+      const cells = recipeCells(nb);
+      const recipePath = nb.uri.fsPath;
+      const problems = core.validateRecipe(cells, { recipePath, exists: (p) => fs.existsSync(p) }).filter((p) => p.severity === 'error');
+      if (problems.length) {
+        void vscode.commands.executeCommand('workbench.actions.view.problems');
+        const first = problems[0];
+        await exec.replaceOutput(errorOutput('The recipe has problems', `Fix the ${problems.length} problem${problems.length > 1 ? 's' : ''} in the Problems panel first (cell ${first.cell + 1}, line ${first.line + 1}: ${first.message}).`));
+        return end(false);
+      }
+      if (!core.parseCell(cells[cell.index], cell.index).kind) {
+        await exec.replaceOutput([]);
+        return end(true);
+      }
+      const { runRecipe, CellFailed } = await import('../core/run/executor.js');
+      const { engineVersion } = await import('../core/engine/locate.js');
+      const { EngineError } = await import('../core/engine/client.js');
+      const session = this.engine.get();
+      const others = new Map<number, vscode.NotebookCellExecution>();
+      const queued = new Set(this.queue(nb).ids);
+      let lastProgress = 0;
+      const onEvent = (e: RunEvent) => {
+        if (e.type === 'start' && e.cell !== cell.index && !queued.has(e.cell)) {
+          const other = this.controller.createNotebookCellExecution(nb.cellAt(e.cell));
+          other.executionOrder = ++this.order;
+          other.start(Date.now());
+          others.set(e.cell, other);
+        } else if (e.type === 'progress') {
+          const now = Date.now();
+          if (now - lastProgress < PROGRESS_INTERVAL_MS && Number(e.data.step) !== Number(e.data.total)) return;
+          lastProgress = now;
+          const target = e.cell === cell.index ? exec : others.get(e.cell);
+          void target?.replaceOutput(progressOutput(`${nb.cellAt(e.cell).document.getText().split(':')[0]}`, e.data));
+        } else if (e.type === 'done' && e.result.cell !== cell.index) {
+          const other = others.get(e.result.cell);
+          if (other) void this.finish(other, e.result);
+        }
+      };
+      try {
+        const results = await runRecipe({
+          recipePath, cells, only: [cell.index], engineVersion: engineVersion(), engine: () => session.get(),
+          device: this.engine.deviceSetting(), signal: ac.signal, onEvent, cacheRoot: this.cacheRoot(recipePath),
+        });
+        const mine = results.find((r) => r.cell === cell.index);
+        if (mine) await this.finish(exec, mine);
+        else end(true);
+      } catch (e) {
+        for (const other of others.values()) other.end(false, Date.now());
+        if (e instanceof CellFailed) {
+          const cancelled = e.code === 'E_CANCELLED';
+          const message = cancelled ? 'Cancelled. Nothing was kept: the next run starts this cell again (training resumes from its last checkpoint, if it saved one).'
+            : e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log))
+              : e.message;
+          await exec.replaceOutput(errorOutput(cancelled ? 'Cancelled' : e.code, e.cell === cell.index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`));
+        } else {
+          await exec.replaceOutput(errorOutput('Error', (e as Error).message));
+        }
+        end(false);
+      }
+    } catch (e) {
+      await exec.replaceOutput(errorOutput('Error', (e as Error).message));
+      end(false);
+    }
+  }
+
+  private async finish(exec: vscode.NotebookCellExecution, r: CellResult): Promise<void> {
+    await exec.replaceOutput(await resultOutputs(r));
+    exec.end(true, Date.now());
+  }
+
+  /** Shows every cell's last outputs from the cache, without running anything. */
+  async restore(nb: vscode.NotebookDocument): Promise<void> {
+    if (!isRecipeNotebook(nb) || nb.isUntitled || nb.uri.scheme !== 'file') return;
+    const { cachedResults } = await import('../core/run/executor.js');
+    const { engineVersion } = await import('../core/engine/locate.js');
+    let results: Map<number, CellResult>;
+    try {
+      results = cachedResults({ recipePath: nb.uri.fsPath, cells: recipeCells(nb), engineVersion: engineVersion(), cacheRoot: this.cacheRoot(nb.uri.fsPath) });
+    } catch {
+      return; // a recipe that does not parse has nothing to restore
+    }
+    for (const [index, r] of results) {
+      const cell = nb.cellAt(index);
+      if (cell.outputs.length || this.queue(nb).ids.includes(index)) continue;
+      const exec = this.controller.createNotebookCellExecution(cell);
+      exec.start();
+      await exec.replaceOutput(await resultOutputs(r));
+      exec.end(undefined);
+    }
+  }
+
+  dispose(): void {
+    for (const q of this.queues.values()) q.cancelAll();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -82,11 +82,11 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
     let bytes: Buffer;
     try { bytes = await fs.promises.readFile(f.abs); } catch (e) {
       add(f, 'unreadable', 'error', `cannot be read (${(e as NodeJS.ErrnoException).code ?? e}): check its permissions.`);
-      opts.onProgress?.(++done, total);
+      opts.onProgress?.(++done, total, 'read');
       return;
     }
     const ins = await inspectImage(bytes, f.ext);
-    opts.onProgress?.(++done, total);
+    opts.onProgress?.(++done, total, 'read');
     if (!ins.ok) { add(f, ins.code, 'error', ins.message); return; }
     const cap = captionOf.get(f.abs);
     const img: DatasetImage = {

@@ -136,7 +136,8 @@ export interface TaggerSpec {
 
 export interface ScanOptions {
   signal?: AbortSignal;
-  onProgress?: (done: number, total: number) => void;
+  /** Called once per image read (`phase` 'read'), then, with a tagger, once per batch tagged ('tag'). */
+  onProgress?: (done: number, total: number, phase?: 'read' | 'tag') => void;
   /** A folder the scan may write thumbnails into (created if missing). Without it thumbnails are data URIs. */
   cacheDir?: string;
   /** How many thumbnails to make for the strip. Default 24; 0 for none. */

@@ -19,7 +19,14 @@ export async function applyTagger(
   try {
     const device = opts.device === 'cpu' ? 'cpu' : opts.device?.startsWith('cuda') ? 'cuda' : 'auto';
     const tagger = await openTagger(modelDir, { device, deviceId: Number(/^cuda:(\d+)$/.exec(opts.device ?? '')?.[1] ?? 0) });
-    result = await tagImages(items.map((i) => i.abs), tagger, { signal: opts.signal, general_threshold: ts.general_threshold, character_threshold: ts.character_threshold });
+    try {
+      result = await tagImages(items.map((i) => i.abs), tagger, {
+        signal: opts.signal, general_threshold: ts.general_threshold, character_threshold: ts.character_threshold,
+        onProgress: (d, t) => opts.onProgress?.(d, t, 'tag'),
+      });
+    } finally {
+      await tagger.session.release().catch(() => undefined);
+    }
   } catch (e) {
     if (!(e instanceof TaggerError)) throw e;
     problems.push({ file: modelRel, code: 'tagger', severity: 'error', message: `${e.message} No image was tagged.` });

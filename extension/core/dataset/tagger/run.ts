@@ -51,6 +51,7 @@ export async function openTagger(modelDir: string, opts: { device?: 'auto' | 'cp
   let session: import('onnxruntime-node').InferenceSession | undefined;
   let provider: 'cuda' | 'cpu' = 'cpu';
   let cpuReason = opts.device === 'cpu' ? 'device: cpu' : cudaFailed;
+  if (opts.device === 'cuda' && cudaFailed) throw new TaggerError(`CUDA was asked for, but ${cudaFailed}.`);
   if (opts.device !== 'cpu' && !cudaFailed) {
     // A missing CUDA provider is expected on most machines: keep onnxruntime from printing it as an error
     // (the result says which provider ran, and why not CUDA).
@@ -134,9 +135,18 @@ export interface TagImagesOptions {
 export async function tagImages(
   images: string[], tagger: TaggerOptions | Tagger, opts: TagImagesOptions = {},
 ): Promise<{ provider: 'cuda' | 'cpu'; cpuReason?: string; results: TagResult[] }> {
+  const opened = !('session' in tagger);
   const t = 'session' in tagger ? tagger : await openTagger(tagger.model, { device: opts.device });
-  const gth = opts.general_threshold ?? ('session' in tagger ? undefined : tagger.general_threshold) ?? 0.35;
-  const cth = opts.character_threshold ?? ('session' in tagger ? undefined : tagger.character_threshold) ?? 0.85;
+  try {
+    return await runTagger(images, t, opts, opened ? (tagger as TaggerOptions) : undefined);
+  } finally {
+    if (opened) await t.session.release().catch(() => undefined); // a real WD14 model holds hundreds of MB
+  }
+}
+
+async function runTagger(images: string[], t: Tagger, opts: TagImagesOptions, tagger: TaggerOptions | undefined) {
+  const gth = opts.general_threshold ?? tagger?.general_threshold ?? 0.35;
+  const cth = opts.character_threshold ?? tagger?.character_threshold ?? 0.85;
   const ort = await loadOrt();
   const batch = t.fixedBatch ?? Math.max(1, opts.batchSize ?? 8);
   const per = t.size * t.size * 3;

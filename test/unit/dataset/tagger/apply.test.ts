@@ -22,8 +22,10 @@ describe('a dataset with a tagger', () => {
   it('tags every image, uses the tags where there is no caption, and writes nothing by default', async () => {
     const root = await folder();
     const snap = snapshot(root);
-    const r = await scanDataset({ images: 'imgs', min_size: 16, tagger: { model: TINY } }, root, { thumbnails: 0 });
+    const progress: unknown[] = [];
+    const r = await scanDataset({ images: 'imgs', min_size: 16, tagger: { model: TINY } }, root, { thumbnails: 0, onProgress: (...a) => progress.push(a) });
     assert.deepEqual(snapshot(root), snap);
+    assert.deepEqual(progress, [[1, 2, 'read'], [2, 2, 'read'], [2, 2, 'tag']]);
     const [cyan, red] = r.images;
     assert.equal(cyan.caption, undefined);
     assert.deepEqual(cyan.tags, CYAN.split(', '));

@@ -39,7 +39,7 @@ export async function inspectImage(bytes: Buffer, ext: string): Promise<Inspecte
   }
   let rgb: Buffer;
   try {
-    rgb = await sharp(bytes, { failOn: 'warning' }).flatten({ background: '#ffffff' })
+    rgb = await sharp(bytes, { failOn: 'error' }).flatten({ background: '#ffffff' })
       .resize(HASH_SIZE, HASH_SIZE, { fit: 'fill' }).removeAlpha().toColourspace('srgb').raw().toBuffer();
   } catch (e) {
     return {

@@ -14,7 +14,7 @@ export async function preprocessInto(bytes: Buffer, size: number, layout: Layout
   const left = Math.floor((side - w) / 2), top = Math.floor((side - h) / 2);
   const white = { r: 255, g: 255, b: 255, alpha: 1 };
   // 1. onto white, 2. pad to a white square (sharp applies extend after flatten in one pipeline; no resize here).
-  const square = await sharp(bytes, { failOn: 'warning' }).flatten({ background: white }).toColourspace('srgb').removeAlpha()
+  const square = await sharp(bytes, { failOn: 'error' }).flatten({ background: white }).toColourspace('srgb').removeAlpha()
     .extend({ top, bottom: side - h - top, left, right: side - w - left, background: white })
     .raw().toBuffer({ resolveWithObject: true });
   let rgb = square.data;

@@ -48,3 +48,10 @@ export function starterRecipe(): RecipeExpectation {
 export function shownText(cell: RecipeCell): string {
   return cell.value.replace(/\n+$/, '');
 }
+
+/** The prefixes of the cell snippets the manifest contributes. */
+export function snippetPrefixes(): string[] {
+  const file = path.join(REPO_ROOT, 'snippets', 'lorabias.code-snippets');
+  const snippets = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, { prefix: string | string[] }>;
+  return Object.values(snippets).flatMap((s) => s.prefix);
+}

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { exampleRecipe, shownText, starterRecipe } from './expectations';
+import { exampleRecipe, shownText, snippetPrefixes, starterRecipe } from './expectations';
 import { type Session, startSession, withScreenshot } from './lib/session';
 
 describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
@@ -97,7 +97,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.ok(shown.some((p) => /twice/.test(p.message)), JSON.stringify(shown));
   }));
 
-  test('completion in a bias cell offers the schema keys', step('completion', async () => {
+  test('completion in a bias cell offers the schema keys and the cell snippets', step('completion', async () => {
     const { wb } = s();
     await wb.typeInCell(biasCell, 'bias:\n  ', { replace: true });
     const suggestions = await wb.suggestions();
@@ -106,6 +106,8 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     await wb.page.keyboard.press('Escape');
     for (const key of ['lock', 'rank', 'steps', 'dataset']) assert.ok(labels.includes(key), `\`${key}\` in ${JSON.stringify(labels)}`);
     assert.ok(!labels.includes('over'), '`over` belongs to target cells, not bias cells');
+    const snippets = suggestions.filter((x) => x.kind === 'snippet').map((x) => x.label);
+    for (const prefix of snippetPrefixes()) assert.ok(snippets.includes(prefix), `snippet \`${prefix}\` in ${JSON.stringify(snippets)}`);
   }));
 
   test('completion where a reference is expected offers the names of earlier cells', step('references', async () => {

@@ -78,8 +78,9 @@ export class Workbench {
   /**
    * Runs a command from the palette by its title. Extension commands appear only once the extension host
    * has registered them, and the open palette does not refresh, so it is reopened until the entry shows.
+   * Set `opensPicker` for a command that opens a quick pick of its own.
    */
-  async runCommand(title: string, { timeout = 60_000 } = {}): Promise<void> {
+  async runCommand(title: string, { timeout = 60_000, opensPicker = false } = {}): Promise<void> {
     const input = this.page.locator('.quick-input-widget input');
     const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: title }).first();
     const end = Date.now() + timeout;
@@ -98,7 +99,8 @@ export class Workbench {
     }
     // click the matching entry itself: Enter would take the top one, which may be a recently used other command
     await row.click();
-    await input.waitFor({ state: 'hidden' }).catch(() => undefined);
+    // a command that asks something next (`opensPicker`) keeps the quick input open
+    if (!opensPicker) await input.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
   }
 
   /** Opens a workspace file with Quick Open; a `.lorabias` file opens in the notebook editor. */
@@ -114,7 +116,7 @@ export class Workbench {
 
   /** Reopens the active editor's file in the plain text editor ("Reopen Editor With…" → Text Editor). */
   async reopenAsText(): Promise<void> {
-    await this.runCommand('View: Reopen Editor With...');
+    await this.runCommand('View: Reopen Editor With...', { opensPicker: true });
     const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Text Editor/ }).first();
     await row.click();
     await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').first().waitFor();

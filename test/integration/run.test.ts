@@ -86,6 +86,9 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
     const preview = r.lines[5];
     assert.equal(preview.images, 2);
     assert.ok(fs.statSync(preview.artifacts.grid).size > 1000);
+    assert.equal(preview.leakage.length, 1, 'leakage of the previewed LoRA, measured against where a2 differs from a');
+    assert.equal(preview.leakage[0].lora, 'slider');
+    assert.ok(Number.isFinite(preview.leakage[0].ratio) && preview.leakage[0].intended >= 0);
     const out = path.join(dir, 'out/slider.safetensors');
     assert.equal(r.lines[6].artifacts.lora, out);
     const bytes = fs.readFileSync(out);

@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { composeGrid } from '../../preview/grid';
+import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster } from '../../preview/leakage';
+import type { CellContext } from './context';
 import { CellHandler, modelParams } from './context';
 import { modelOfBias } from './train';
 
@@ -51,14 +53,70 @@ export const runPreview: CellHandler = async (ctx) => {
   await composeGrid({ images: grid.map((r) => r.map((f) => f || undefined)), rowLabels, colLabels, comment: `lorabias preview of ${loras.join(', ')}` }, path.join(ctx.outDir, 'grid.png'));
   const images = [...sampled.values()].flat();
   fs.writeFileSync(path.join(ctx.outDir, 'images.json'), JSON.stringify(images, null, 1));
+  const leak = await previewLeakage(ctx, loras, sampled);
+  const lines = [`${images.length} images: ${loras.map((l) => `\`${l}\``).join(', ')} at weights ${weights.join(', ')}; ${prompts.length} prompt(s) × ${seeds.length} seed(s)`];
+  if (leak.table.length) {
+    lines.push('', `Leakage (${leak.source}): change outside the edited region per unit of change inside it — lower is better.`, '',
+      '| LoRA | leakage ratio | intended (inside) | unintended (outside) |', '|---|---:|---:|---:|',
+      ...leak.table.map((l) => `| ${l.lora} | ${l.ratio.toFixed(3)} | ${l.intended.toFixed(4)} | ${l.unintended.toFixed(4)} |`));
+  } else if (leak.note) lines.push('', leak.note);
   return {
     files: { grid: 'grid.png', images: 'images.json' },
-    figures: { images: images.length, loras, weights, prompts, seeds },
+    figures: { images: images.length, loras, weights, prompts, seeds, leakage: leak.table.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })) },
     display: {
       title: `preview of ${loras.join(' vs ')}`,
-      markdown: `${images.length} images: ${loras.map((l) => `\`${l}\``).join(', ')} at weights ${weights.join(', ')}; ${prompts.length} prompt(s) × ${seeds.length} seed(s)`,
+      markdown: lines.join('\n'),
       images: [{ path: 'grid.png', caption: 'grid' }],
       data: { rowLabels, colLabels, images: grid.map((r) => r.map((f) => (f ? path.relative(ctx.outDir, f) : ''))) },
     },
   };
 };
+
+/** The region the previewed LoRA is meant to change: the preview's `mask:`, or where its dataset differs from its bias's. */
+async function editMask(ctx: CellContext, lora: string, size: { width: number; height: number }): Promise<{ mask: Uint8Array; source: string } | undefined> {
+  const b = ctx.cell.body;
+  if (b.mask) return { mask: maskFromImage(await readRaster(path.resolve(ctx.recipeDir, String(b.mask)), size)), source: `mask ${b.mask}` };
+  const f = ctx.upstream(lora).manifest.figures as { dataset?: string; over?: { name: string }[] };
+  const biasName = f.over?.[0]?.name;
+  if (!f.dataset || !biasName) return undefined;
+  const biasDataset = (ctx.upstream(biasName).manifest.figures as { dataset?: string }).dataset;
+  if (!biasDataset) return undefined;
+  const list = (name: string) => {
+    const u = ctx.upstream(name);
+    return JSON.parse(fs.readFileSync(path.resolve(u.dir, u.manifest.files.images), 'utf8')) as { path: string }[];
+  };
+  const edited = list(f.dataset);
+  const original = new Map(list(biasDataset).map((im) => [path.basename(im.path), im.path]));
+  let mask: Uint8Array | undefined;
+  let n = 0;
+  for (const im of edited) {
+    const a = original.get(path.basename(im.path));
+    if (!a) continue;
+    const m = differenceMask(await readRaster(a, size), await readRaster(im.path, size));
+    mask = mask ? mask.map((v, i) => v | m[i]) : m;
+    n++;
+  }
+  return mask ? { mask, source: `where ${n} image${n > 1 ? 's' : ''} of \`${f.dataset}\` differ from \`${biasDataset}\`` } : undefined;
+}
+
+async function previewLeakage(ctx: CellContext, loras: string[], sampled: Map<string, Sampled[]>): Promise<{ table: Leakage[]; source?: string; note?: string }> {
+  const first = sampled.get(loras[0])?.[0];
+  if (!first) return { table: [] };
+  if (!sampled.get(loras[0])!.some((im) => im.weight === 0)) return { table: [], note: 'Add weight 0 to `weights:` to see leakage figures.' };
+  const sample = await readRaster(path.join(ctx.outDir, first.path));
+  const size = { width: sample.width, height: sample.height };
+  const region = await editMask(ctx, loras[0], size);
+  if (!region) return { table: [], note: 'No leakage figures: give `mask:` (the region the LoRA should change), or preview a target trained over a bias on an edited copy of its images.' };
+  const table: Leakage[] = [];
+  for (const name of loras) {
+    const ims = sampled.get(name)!;
+    const load = (im: Sampled): Promise<Raster> => readRaster(path.join(ctx.outDir, im.path));
+    const pairs: { before: Raster; after: Raster }[] = [];
+    for (const im of ims.filter((x) => x.weight !== 0)) {
+      const base = ims.find((x) => x.weight === 0 && x.prompt === im.prompt && x.seed === im.seed);
+      if (base) pairs.push({ before: await load(base), after: await load(im) });
+    }
+    table.push(leakage(name, pairs, region.mask));
+  }
+  return { table, source: region.source };
+}

@@ -77,7 +77,7 @@ export const runBias: CellHandler = async (ctx) => {
     params.until = { fidelity: u.fidelity, ...(u.every ? { every: u.every } : {}), ...(u.prompts ? { prompts: u.prompts } : {}), ...(u.seeds ? { seeds: u.seeds } : {}) };
   }
   params.metadata = { lorabias_role: 'bias', lorabias_lock: b.lock ?? 'everything' };
-  return train(ctx, params, { model: String(b.model), weight: b.weight ?? 1, lock: b.lock ?? 'everything' }, [`lock: \`${b.lock ?? 'everything'}\``]);
+  return train(ctx, params, { model: String(b.model), dataset: String(b.dataset), weight: b.weight ?? 1, lock: b.lock ?? 'everything' }, [`lock: \`${b.lock ?? 'everything'}\``]);
 };
 
 export const runTarget: CellHandler = async (ctx) => {
@@ -93,7 +93,7 @@ export const runTarget: CellHandler = async (ctx) => {
   params.over = biases.map((x) => ({ path: x.path, weight: x.weight }));
   params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })) };
   const line = biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)';
-  return train(ctx, params, { model: modelName, over: biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.path })) }, [line]);
+  return train(ctx, params, { model: modelName, dataset: String(b.dataset), over: biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.path })) }, [line]);
 };
 
 /** The model a bias cell trained on (a target without `model:` uses its first bias's). */

@@ -79,5 +79,14 @@ function summaryLine(file: string, r: CellResult, line: number): string {
   const label = `${r.kind}${r.name ? ' ' + r.name : ''}`;
   const how = r.cached ? 'cached' : `${r.seconds.toFixed(1)} s`;
   const first = r.display.markdown.split('\n')[0].replace(/\*\*/g, '');
-  return `${file}:${line}: ${label} — ${how}: ${first}` + (r.artifacts.grid ? `\n  grid: ${r.artifacts.grid}` : '') + (r.kind === 'export' && r.artifacts.lora ? `\n  wrote: ${r.artifacts.lora}` : '');
+  let text = `${file}:${line}: ${label} — ${how}: ${first}`;
+  const leak = r.figures.leakage as { lora: string; ratio: number; intended: number; unintended: number }[] | undefined;
+  if (leak?.length) {
+    text += '\n  leakage (change outside the edited region per unit of change inside; lower is better):';
+    text += `\n    ${'LoRA'.padEnd(20)} ${'ratio'.padStart(8)} ${'inside'.padStart(8)} ${'outside'.padStart(8)}`;
+    for (const l of leak) text += `\n    ${l.lora.padEnd(20)} ${l.ratio.toFixed(3).padStart(8)} ${l.intended.toFixed(4).padStart(8)} ${l.unintended.toFixed(4).padStart(8)}`;
+  }
+  if (r.artifacts.grid) text += `\n  grid: ${r.artifacts.grid}`;
+  if (r.kind === 'export' && r.artifacts.lora) text += `\n  wrote: ${r.artifacts.lora}`;
+  return text;
 }

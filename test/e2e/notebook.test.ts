@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CELL_KINDS } from '../../extension/core/recipe/index.js';
 import { exampleRecipe, shownText, snippetPrefixes, starterRecipe } from './expectations';
 import { type Session, startSession, withScreenshot } from './lib/session';
 
@@ -136,6 +137,25 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     const cell = await wb.readCell(model);
     assert.equal(cell.language, 'YAML');
     assert.equal(cell.text, shownText(starter.cells[model]));
+  }));
+
+  test('an empty cell offers a skeleton for each cell kind, and picking one inserts it', step('cell-skeleton', async () => {
+    const { wb } = s();
+    // the untitled starter from the previous step is the active notebook
+    const starter = starterRecipe();
+    const model = starter.indexOf('model');
+    await wb.typeInCell(model, '', { replace: true });
+    const offered = (await wb.suggestions()).filter((x) => x.kind === 'snippet').map((x) => x.label);
+    await wb.page.keyboard.press('Escape');
+    for (const kind of CELL_KINDS) assert.ok(offered.includes(kind), `\`${kind}\` skeleton in ${JSON.stringify(offered)}`);
+    await wb.page.keyboard.press(`Control+Space`);
+    await wb.page.keyboard.insertText('target');
+    await wb.page.waitForTimeout(300);
+    await wb.page.keyboard.press('Enter');
+    await wb.page.keyboard.press('Escape');
+    await wb.screenshot('cell-skeleton');
+    const text = (await wb.readCell(model)).text;
+    assert.match(text, /^target:\n {2}\S/, text);
   }));
 
   test('"Validate Recipe" on a recipe open as plain text puts problems at their file lines', step('validate-text', async () => {

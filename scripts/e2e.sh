@@ -20,15 +20,17 @@ cleanup() {
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
     # each code-server was started in its own process group (pgid = pid): stop the whole group
-    kill -TERM -- "-$pid" 2>/dev/null || true
-    sleep 1
-    kill -KILL -- "-$pid" 2>/dev/null || true
+    if kill -TERM -- "-$pid" 2>/dev/null; then
+      sleep 1
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
     rm -rf "${TMPDIR:-/tmp}/lorabias-e2e-$(basename "$(dirname "$pidfile")")"   # its IPC socket folder
   done
   rm -rf "$LORABIAS_E2E_RUNS"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 rm -rf test-results/e2e
 mkdir -p test-results/e2e

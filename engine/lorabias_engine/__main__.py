@@ -18,6 +18,10 @@ def main() -> int:
     from .logs import setup_logging
 
     setup_logging()
+    if os.environ.get("LORABIAS_THREADS"):
+        import torch
+
+        torch.set_num_threads(int(os.environ["LORABIAS_THREADS"]))
     stdin = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
     build_server(out).serve(stdin)
     return 0

@@ -96,7 +96,8 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
         for step in range(start + 1, cfg.steps + 1):
             ctx.check_cancelled("training")
             idx = torch.randint(0, n, (cfg.batch_size,), generator=gen)
-            latents = latents_all[idx]
+            # without caching, encode the image(s) every step, as a trainer that does not cache would
+            latents = latents_all[idx] if cfg.cache else model.encode_images(data.pixels[idx])
             noise = torch.randn(latents.shape, generator=gen).to(device, latents.dtype)
             if cfg.noise_offset:
                 noise = noise + cfg.noise_offset * torch.randn((latents.shape[0], latents.shape[1], 1, 1),
@@ -111,11 +112,14 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
                     text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()])
                 added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
                 pred = unet(noisy, timesteps, text, added_cond_kwargs=added).sample
-            target = noise if prediction_type == "epsilon" else noise_scheduler.get_velocity(latents, noise, timesteps)
+            target = {"epsilon": noise, "sample": latents}.get(prediction_type) if prediction_type != "v_prediction" \
+                else noise_scheduler.get_velocity(latents, noise, timesteps)
             loss = F.mse_loss(pred.float(), target.float(), reduction="none").flatten(1).mean(1)
             if cfg.min_snr_gamma:
                 snr = alphas_cumprod[timesteps] / (1 - alphas_cumprod[timesteps])
-                weight = torch.clamp(snr, max=cfg.min_snr_gamma) / (snr + 1 if prediction_type == "v_prediction" else snr)
+                # Hang et al. 2023: min(SNR, γ) divided by what the prediction type already weights by
+                divisor = {"epsilon": snr, "v_prediction": snr + 1, "sample": torch.ones_like(snr)}[prediction_type]
+                weight = torch.clamp(snr, max=cfg.min_snr_gamma) / divisor
                 loss = loss * weight
             loss = loss.mean()
             if scaler is not None:

@@ -3,39 +3,27 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CELL_KINDS } from '../../extension/core/recipe/index.js';
 import { exampleRecipe, shownText, snippetPrefixes, starterRecipe } from './expectations';
-import { type Session, startSession, withScreenshot } from './lib/session';
+import { useSession } from './lib/session';
 
 describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
-  let session: Session | undefined;
   const example = exampleRecipe();
   const biasCell = example.indexOf('bias');
-  const s = () => {
-    if (!session) throw new Error('the workbench did not start');
-    return session;
-  };
-  const step = (name: string, body: () => Promise<void>) => withScreenshot(() => session, name, body);
-
   let asText = '';
-
-  before(async () => {
-    session = await startSession('notebook');
-    // a copy of the example with a misspelt key in its bias cell, written before Quick Open first lists files
-    const original = fs.readFileSync(path.join(session.workspace, example.file), 'utf8');
-    const broken = original.replace(/^(bias:\n(?: {2}.*\n)*?)( {2}rank:)/m, '$1  rnak: 2\n$2');
-    assert.notEqual(broken, original);
-    asText = path.join(session.workspace, 'recipes', 'as-text.lorabias');
-    fs.writeFileSync(asText, broken);
-  }, { timeout: 150_000 });
-
-  after(async () => {
-    await session?.close();
+  const { step } = useSession('notebook', {
+    prepare(session) {
+      // a copy of the example with a misspelt key in its bias cell
+      const original = fs.readFileSync(path.join(session.workspace, example.file), 'utf8');
+      const broken = original.replace(/^(bias:\n(?: {2}.*\n)*?)( {2}rank:)/m, '$1  rnak: 2\n$2');
+      assert.notEqual(broken, original);
+      asText = path.join(session.workspace, 'recipes', 'as-text.lorabias');
+      fs.writeFileSync(asText, broken);
+    },
   });
 
-  test('an example recipe opens as a notebook whose code cells are YAML', step('open-example', async () => {
-    const { wb } = s();
+  test('an example recipe opens as a notebook whose code cells are YAML', step('open-example', async ({ wb }) => {
     await wb.openNotebook(path.basename(example.file));
     await wb.screenshot('example-open');
     assert.equal(await wb.activeTabTitle(), path.basename(example.file));
@@ -47,16 +35,14 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     if (example.cells[0].kind === 'markup') assert.equal((await wb.readCell(0)).kind, 'markup', 'a `markdown: |` document is a markdown cell');
   }));
 
-  test('hovering a key shows its description from the schema', step('hover', async () => {
-    const { wb } = s();
+  test('hovering a key shows its description from the schema', step('hover', async ({ wb }) => {
     const text = await wb.hover(biasCell, 'lock');
     await wb.screenshot('hover-lock');
     assert.match(text, /everything/);
     assert.match(text, /style/);
   }));
 
-  test('a misspelt key typed into a cell shows in the Problems panel at its line and column', step('bad-key', async () => {
-    const { wb } = s();
+  test('a misspelt key typed into a cell shows in the Problems panel at its line and column', step('bad-key', async ({ wb }) => {
     const before = await wb.readCell(biasCell);
     await wb.typeInCell(biasCell, '\n  rnak: 4');
     const problems = await wb.readProblems();
@@ -70,8 +56,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.equal(rnak.resource, path.basename(example.file));
   }));
 
-  test('a problem with a fix offers it as a quick fix that rewrites the cell', step('quick-fix', async () => {
-    const { wb } = s();
+  test('a problem with a fix offers it as a quick fix that rewrites the cell', step('quick-fix', async ({ wb }) => {
     await wb.gotoProblem(/rnak/);
     const applied = await wb.applyQuickFix(/rank/);
     assert.match(applied, /rank/);
@@ -82,8 +67,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.ok(!problems.some((p) => p.message.includes('rnak')), 'the problem went away once fixed');
   }));
 
-  test('"LoRA Bias: Validate Recipe" shows the Problems panel and reports the count', step('validate', async () => {
-    const { wb } = s();
+  test('"LoRA Bias: Validate Recipe" shows the Problems panel and reports the count', step('validate', async ({ wb }) => {
     // the quick fix above left two `rank:` keys in the bias cell: the validator says so
     await wb.closePanel();
     assert.equal(await wb.problemsPanelVisible(), false);
@@ -98,8 +82,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.ok(shown.some((p) => /twice/.test(p.message)), JSON.stringify(shown));
   }));
 
-  test('completion in a bias cell offers the schema keys and the cell snippets', step('completion', async () => {
-    const { wb } = s();
+  test('completion in a bias cell offers the schema keys and the cell snippets', step('completion', async ({ wb }) => {
     await wb.typeInCell(biasCell, 'bias:\n  ', { replace: true });
     const suggestions = await wb.suggestions();
     const labels = suggestions.filter((x) => x.kind === 'property').map((x) => x.label);
@@ -111,8 +94,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     for (const prefix of snippetPrefixes()) assert.ok(snippets.includes(prefix), `snippet \`${prefix}\` in ${JSON.stringify(snippets)}`);
   }));
 
-  test('completion where a reference is expected offers the names of earlier cells', step('references', async () => {
-    const { wb } = s();
+  test('completion where a reference is expected offers the names of earlier cells', step('references', async ({ wb }) => {
     const target = example.indexOf('target');
     await wb.typeInCell(target, 'target:\n  name: t\n  dataset: ', { replace: true });
     // (the manifest's cell snippets are offered everywhere in YAML; they are not references)
@@ -125,8 +107,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.deepEqual([...labels].sort(), [...datasets].sort(), 'exactly the earlier dataset cells');
   }));
 
-  test('"LoRA Bias: New Recipe" opens the starter recipe as an untitled notebook', step('new-recipe', async () => {
-    const { wb } = s();
+  test('"LoRA Bias: New Recipe" opens the starter recipe as an untitled notebook', step('new-recipe', async ({ wb }) => {
     const starter = starterRecipe();
     await wb.runCommand('LoRA Bias: New Recipe');
     await wb.waitForNotebook(/^Untitled/);
@@ -139,8 +120,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.equal(cell.text, shownText(starter.cells[model]));
   }));
 
-  test('an empty cell offers a skeleton for each cell kind, and picking one inserts it', step('cell-skeleton', async () => {
-    const { wb } = s();
+  test('an empty cell offers a skeleton for each cell kind, and picking one inserts it', step('cell-skeleton', async ({ wb }) => {
     // the untitled starter from the previous step is the active notebook
     const starter = starterRecipe();
     const model = starter.indexOf('model');
@@ -158,8 +138,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     assert.match(text, /^target:\n {2}\S/, text);
   }));
 
-  test('"Validate Recipe" on a recipe open as plain text puts problems at their file lines', step('validate-text', async () => {
-    const { wb } = s();
+  test('"Validate Recipe" on a recipe open as plain text puts problems at their file lines', step('validate-text', async ({ wb }) => {
     const name = path.basename(asText);
     const broken = fs.readFileSync(asText, 'utf8');
     await wb.openNotebook(name);

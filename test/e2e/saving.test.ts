@@ -1,20 +1,14 @@
-// What reaches the disk: opening never writes, saving an edit rewrites only the edited cell (BOM and CRLF
-// kept), and a file that is not UTF-8 opens but is never saved over.
+// What reaches the disk: opening never writes, saving an edit rewrites only the edited cell (BOM, CRLF and
+// separators kept), and a file that is not UTF-8 or far too large opens but is never saved over.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { parseRecipeText, serializeRecipe } from '../../extension/core/recipe/index.js';
 import { exampleRecipe } from './expectations';
-import { type Session, startSession, withScreenshot } from './lib/session';
+import { useSession } from './lib/session';
 
 describe('saving recipe notebooks', { timeout: 180_000 }, () => {
-  let session: Session | undefined;
-  const s = () => {
-    if (!session) throw new Error('the workbench did not start');
-    return session;
-  };
-  const step = (name: string, body: () => Promise<void>) => withScreenshot(() => session, name, body);
   const example = exampleRecipe();
   let crlfFile = '';
   let crlfBytes = Buffer.alloc(0);
@@ -24,30 +18,26 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
   // "café" in Latin-1: 0xE9 is not valid UTF-8
   const latin1Bytes = Buffer.concat([Buffer.from('model:\n  name: caf'), Buffer.from([0xe9]), Buffer.from('\n  checkpoint: builtin:tiny-shapes\n')]);
 
-  before(async () => {
-    session = await startSession('saving');
-    // a copy of the example with a BOM and Windows line ends, next to the original so its paths still resolve
-    const original = fs.readFileSync(path.join(s().workspace, example.file), 'utf8');
-    crlfFile = path.join(s().workspace, 'recipes', 'windows-crlf.lorabias');
-    // plus what only the cells' round-trip data can restore: a comment on a separator, blank lines after a cell
-    const quirky = original.replace(/\n---\n/, '\n--- # the base model\n').replace(/\n---\n(?=dataset:)/, '\n\n\n---\n');
-    assert.notEqual(quirky, original);
-    crlfBytes = Buffer.from('\uFEFF' + quirky.replace(/\r?\n/g, '\r\n'), 'utf8');
-    fs.writeFileSync(crlfFile, crlfBytes);
-    latin1File = path.join(s().workspace, 'recipes', 'latin1.lorabias');
-    fs.writeFileSync(latin1File, latin1Bytes);
-    // 3 MB: well past what a recipe could be (a log or a dataset saved under the wrong name)
-    hugeFile = path.join(s().workspace, 'recipes', 'huge.lorabias');
-    hugeBytes = Buffer.from('model:\n  name: base\n' + '# padding line of a file that is far too large\n'.repeat(64 * 1024));
-    fs.writeFileSync(hugeFile, hugeBytes);
-  }, { timeout: 150_000 });
-
-  after(async () => {
-    await session?.close();
+  const { step } = useSession('saving', {
+    prepare(session) {
+      // a copy of the example with a BOM and Windows line ends, next to the original so its paths still resolve
+      const original = fs.readFileSync(path.join(session.workspace, example.file), 'utf8');
+      crlfFile = path.join(session.workspace, 'recipes', 'windows-crlf.lorabias');
+      // plus what only the cells' round-trip data can restore: a comment on a separator, blank lines after a cell
+      const quirky = original.replace(/\n---\n/, '\n--- # the base model\n').replace(/\n---\n(?=dataset:)/, '\n\n\n---\n');
+      assert.notEqual(quirky, original);
+      crlfBytes = Buffer.from('\uFEFF' + quirky.replace(/\r?\n/g, '\r\n'), 'utf8');
+      fs.writeFileSync(crlfFile, crlfBytes);
+      latin1File = path.join(session.workspace, 'recipes', 'latin1.lorabias');
+      fs.writeFileSync(latin1File, latin1Bytes);
+      // 3 MB: well past what a recipe could be (a log or a dataset saved under the wrong name)
+      hugeFile = path.join(session.workspace, 'recipes', 'huge.lorabias');
+      hugeBytes = Buffer.from('model:\n  name: base\n' + '# padding line of a file that is far too large\n'.repeat(64 * 1024));
+      fs.writeFileSync(hugeFile, hugeBytes);
+    },
   });
 
-  test('opening a recipe does not write it', step('open-no-write', async () => {
-    const { wb } = s();
+  test('opening a recipe does not write it', step('open-no-write', async ({ wb }) => {
     const mtime = fs.statSync(crlfFile).mtimeMs;
     await wb.openNotebook(path.basename(crlfFile));
     await wb.page.waitForTimeout(1000);   // long enough for diagnostics and any (wrong) write to happen
@@ -56,8 +46,7 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
     assert.equal(fs.statSync(crlfFile).mtimeMs, mtime);
   }));
 
-  test('saving an edit changes only the edited cell: BOM, CRLF, separator comments and blank lines stay', step('save-edit', async () => {
-    const { wb } = s();
+  test('saving an edit changes only the edited cell: BOM, CRLF, separator comments and blank lines stay', step('save-edit', async ({ wb }) => {
     const bias = example.indexOf('bias');
     await wb.typeInCell(bias, '\n  # tuned by hand');
     assert.deepEqual(await wb.save(), { saved: true });
@@ -71,8 +60,7 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
     assert.doesNotMatch(written.replace(/\r\n/g, ''), /\n/, 'every line end is CRLF');
   }));
 
-  test('a file that is not UTF-8 opens with a warning and is never saved over', step('not-utf8', async () => {
-    const { wb } = s();
+  test('a file that is not UTF-8 opens with a warning and is never saved over', step('not-utf8', async ({ wb }) => {
     await wb.openNotebook(path.basename(latin1File));
     await wb.waitForNotification(/not valid UTF-8/);
     assert.equal(await wb.cellCount(), 1);
@@ -84,8 +72,7 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
     assert.ok(fs.readFileSync(latin1File).equals(latin1Bytes), 'the bytes on disk are untouched');
   }));
 
-  test('a file far too large to be a recipe opens as a note saying so and is never saved over', step('too-large', async () => {
-    const { wb } = s();
+  test('a file far too large to be a recipe opens as a note saying so and is never saved over', step('too-large', async ({ wb }) => {
     await wb.openNotebook(path.basename(hugeFile));
     const warning = await wb.waitForNotification(/MB; a recipe is a small/);
     assert.ok(warning.includes(`${(hugeBytes.length / 1024 / 1024).toFixed(1)} MB`), warning);

@@ -2,6 +2,7 @@
 // recipes/, and a Chromium showing the workbench. Tests start one per file and share it between their steps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { after, before } from 'node:test';
 import { type CodeServer, createRunDir, installExtension, type RunOptions, socketDir, startCodeServer } from './codeServer';
 import { REPO_ROOT, RESULTS_DIR } from './paths';
 import { packageExtension } from './vsix';
@@ -62,16 +63,35 @@ function keepLogs(runDir: string, artifacts: string): void {
   }
 }
 
+export interface SessionOptions extends RunOptions {
+  /** Runs once the workbench is up (write extra workspace files here, before Quick Open first lists them). */
+  prepare?: (session: Session) => void | Promise<void>;
+}
+
 /**
- * Wraps a test body so a failure leaves a screenshot of the workbench as it was, named after the test.
+ * Call inside `describe()`: starts a session before the file's tests and closes it after them. `step(name,
+ * body)` makes a test body that gets the session and, when it fails, leaves `FAILED-<name>.png`.
  */
-export function withScreenshot(session: () => Session | undefined, name: string, body: () => Promise<void>): () => Promise<void> {
-  return async () => {
+export function useSession(name: string, options: SessionOptions = {}) {
+  let session: Session | undefined;
+  before(async () => {
+    session = await startSession(name, options);
+    await options.prepare?.(session);
+  }, { timeout: 150_000 });
+  after(async () => {
+    await session?.close();
+  });
+  const current = (): Session => {
+    if (!session) throw new Error('the workbench did not start');
+    return session;
+  };
+  const step = (stepName: string, body: (session: Session) => Promise<void>) => async () => {
     try {
-      await body();
+      await body(current());
     } catch (err) {
-      await session()?.wb.screenshot(`FAILED-${name}`);
+      await session?.wb.screenshot(`FAILED-${stepName}`);
       throw err;
     }
   };
+  return { current, step };
 }

@@ -351,7 +351,8 @@ export class Workbench {
     for (const frame of this.page.frames()) {
       try {
         const found = await frame.evaluate(() =>
-          Array.from(document.querySelectorAll<HTMLElement>('.output_container, .output-item, .lorabias-output')).map((el) => el.innerText.trim()));
+          // the notebook webview wraps each cell's outputs in an `.output_container` (VS Code's webview preload)
+          Array.from(document.querySelectorAll<HTMLElement>('.output_container')).map((el) => el.innerText.trim()));
         texts.push(...found.filter(Boolean));
       } catch { /* frame went away */ }
     }

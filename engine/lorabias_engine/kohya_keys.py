@@ -12,7 +12,6 @@ SDXL: sd-scripts trains its own UNet with the original (SGM/LDM) names, and that
 """
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 import torch.nn as nn
@@ -100,6 +99,8 @@ def kohya_name(prefix: str, path: str, family: str, unet: nn.Module | None = Non
         config = unet.config
         with_attn = {i for i, t in enumerate(config.up_block_types) if "CrossAttn" in t}
         path = sgm_name(path, config.layers_per_block, with_attn)
+    elif prefix.startswith("te") and not path.startswith("text_model."):
+        path = "text_model." + path  # transformers ≥5 dropped CLIPTextModel's `text_model.` level; kohya keeps it
     return f"lora_{prefix}_" + path.replace(".", "_")
 
 
@@ -113,27 +114,32 @@ def kohya_name_map(components: dict[str, nn.Module], family: str) -> dict[str, t
     return out
 
 
-_DIFFUSERS_LORA_KEY = re.compile(r"^(unet|text_encoder|text_encoder_2)\.(.+?)\.(lora_A|lora_B|lora\.down|lora\.up|"
-                                 r"lora_linear_layer\.down|lora_linear_layer\.up)\.weight$")
-
-
 def diffusers_to_kohya(state: dict, family: str, unet: nn.Module) -> dict:
-    """A diffusers/peft-format LoRA state dict (unet.…lora_A.weight) → kohya keys. Alphas default to the rank."""
+    """A diffusers- or peft-format LoRA state dict (`unet.…lora_A.weight`, `unet.…to_q_lora.down.weight`, …) → kohya
+    keys, using diffusers' own converters. Without stored alphas, alpha = rank (diffusers' meaning: scale 1).
+    Keys of no known component are passed through so the caller reports them as unmatched."""
+    from diffusers.utils import convert_state_dict_to_peft, convert_unet_state_dict_to_peft
+
     prefixes = {"unet": "unet", "text_encoder": "te1" if family == "sdxl" else "te", "text_encoder_2": "te2"}
-    out = {}
+    out, parts = {}, {}
     for key, tensor in state.items():
-        m = _DIFFUSERS_LORA_KEY.match(key)
-        if not m:
-            if key.endswith(".alpha"):
+        comp, _, rest = key.partition(".")
+        if comp in prefixes and rest:
+            parts.setdefault(comp, {})[rest] = tensor
+        else:
+            out[key] = tensor
+    for comp, sd in parts.items():
+        alphas = {k[: -len(".alpha")]: v for k, v in sd.items() if k.endswith(".alpha")}
+        weights = {k: v for k, v in sd.items() if not k.endswith(".alpha")}
+        peft_sd = convert_unet_state_dict_to_peft(weights) if comp == "unet" else convert_state_dict_to_peft(weights)
+        for key, tensor in peft_sd.items():
+            path, _, kind = key.rpartition(".lora_")
+            if kind not in ("A.weight", "B.weight"):
+                out[f"{comp}.{key}"] = tensor
                 continue
-            out[key] = tensor  # left for the caller to report as unmatched
-            continue
-        comp, path, kind = m.groups()
-        path = path.replace(".processor", "").replace("to_out_lora", "to_out.0")
-        name = kohya_name(prefixes[comp], path, family, unet)
-        down = kind in ("lora_A", "lora.down", "lora_linear_layer.down")
-        out[f"{name}.{'lora_down' if down else 'lora_up'}.weight"] = tensor
-        if down:
-            alpha_key = f"{comp}.{m.group(2)}.alpha"
-            out.setdefault(f"{name}.alpha", state.get(alpha_key, tensor.new_tensor(float(tensor.shape[0]))))
+            name = kohya_name(prefixes[comp], path.replace(".processor", ""), family, unet)
+            out[f"{name}.{'lora_down' if kind == 'A.weight' else 'lora_up'}.weight"] = tensor
+            if kind == "A.weight":
+                alpha = alphas.get(path)
+                out[f"{name}.alpha"] = alpha if alpha is not None else tensor.new_tensor(float(tensor.shape[0]))
     return out

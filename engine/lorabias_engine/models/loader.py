@@ -107,6 +107,8 @@ def _sd_from_single_file(state, family, path, model_id, device, dtype) -> Loaded
     unet_cfg, vae_cfg = read_config(family, "unet"), read_config(family, "vae")
 
     def materialise(module, sd, what):
+        if not hasattr(module, "text_model") and any(k.startswith("text_model.") for k in sd):
+            sd = {k.removeprefix("text_model."): v for k, v in sd.items()}  # transformers ≥5 CLIPTextModel
         try:
             module.load_state_dict(sd, strict=True, assign=True)
         except RuntimeError as exc:

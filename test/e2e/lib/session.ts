@@ -34,7 +34,8 @@ export async function startSession(name: string, options: RunOptions = {}): Prom
   const server = await startCodeServer(runDir, options);
   let wb: Workbench;
   try {
-    wb = await Workbench.open(server.urlFor(workspace), artifacts);
+    // the browser profile lives in the run folder too, so scripts/e2e.sh removes it even after a crash
+    wb = await Workbench.open(server.urlFor(workspace), { artifacts, scratch: runDir });
   } catch (err) {
     await server.stop();
     keepLogs(runDir, artifacts);

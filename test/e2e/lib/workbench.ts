@@ -24,10 +24,12 @@ export class Workbench {
     page.on('pageerror', (e) => this.consoleLines.push(`pageerror: ${e.message}`));
   }
 
-  /** Launches Chromium with a fresh profile and loads the workbench at `url`. */
-  static async open(url: string, artifacts = RESULTS_DIR): Promise<Workbench> {
+  /**
+   * Launches Chromium with a fresh profile (a folder made under `scratch`, removed by close()) and loads the
+   * workbench at `url`. Screenshots and the browser console go to `artifacts`.
+   */
+  static async open(url: string, { artifacts = RESULTS_DIR, scratch = path.join(E2E_HOME, 'tmp') } = {}): Promise<Workbench> {
     fs.mkdirSync(artifacts, { recursive: true });
-    const scratch = path.join(E2E_HOME, 'tmp');
     fs.mkdirSync(scratch, { recursive: true });
     const profile = fs.mkdtempSync(path.join(scratch, 'chromium-'));
     const context = await chromium.launchPersistentContext(profile, {

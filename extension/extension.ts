@@ -3,14 +3,22 @@
 import type * as vscode from 'vscode';
 import { registerYamlCells } from './vscode/cellLanguage';
 import { registerCommands } from './vscode/commands';
+import { RecipeController } from './vscode/controller';
 import { RecipeDiagnostics } from './vscode/diagnostics';
+import { EngineHost } from './vscode/engineHost';
 import { registerLanguageFeatures } from './vscode/languageFeatures';
+import { registerRunCommands } from './vscode/runCommands';
 import { registerSerializer } from './vscode/serializer';
 import { registerWorkspaceTrust } from './vscode/workspaceTrust';
 
 export function activate(context: vscode.ExtensionContext): void {
   const diagnostics = new RecipeDiagnostics();
+  const engine = new EngineHost(context.extensionPath);
+  const controller = new RecipeController(engine);
   context.subscriptions.push(
+    engine,
+    controller,
+    registerRunCommands(controller, engine),
     registerSerializer(),
     registerYamlCells(),
     diagnostics,

@@ -23,7 +23,8 @@ export class EngineHost implements vscode.Disposable {
       const cfg = vscode.workspace.getConfiguration('lorabias');
       const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
       this.session = new EngineSession(
-        { python: cfg.get<string>('pythonPath') || process.env.LORABIAS_PYTHON, searchDirs: [...folders, this.extensionPath] },
+        { python: cfg.get<string>('pythonPath') || process.env.LORABIAS_PYTHON, searchDirs: [...folders, this.extensionPath],
+          idleTimeoutMs: 1000 * (cfg.get<number>('engineTimeout') ?? 600) },
         (client) => this.watch(client),
       );
       this.show('stopped');

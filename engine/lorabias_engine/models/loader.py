@@ -13,6 +13,19 @@ from .configs import read_config
 from .loaded import FAMILIES, LoadedModel
 
 
+# Hugging Face cache entries (never downloaded: local_files_only) that hold CLIP's tokenizer files.
+CLIP_TOKENIZER_REPOS = ("openai/clip-vit-large-patch14", "stable-diffusion-v1-5/stable-diffusion-v1-5")
+
+
+def _state_dict_error(exc: Exception) -> str:
+    text = str(exc)
+    missing = text.count("Missing key") and len(text.split("Missing key(s) in state_dict:")[-1].split("Unexpected")[0].split(","))
+    unexpected = "Unexpected key" in text and len(text.split("Unexpected key(s) in state_dict:")[-1].split(","))
+    if missing or unexpected:
+        return f"{missing or 0} tensors missing, {unexpected or 0} unexpected"
+    return text.splitlines()[-1][:300]
+
+
 def _check_family(family: str | None) -> None:
     if family is not None and family not in FAMILIES:
         raise EngineError(E_MODEL_FORMAT, f"unknown model family {family!r}; use one of {', '.join(FAMILIES)}")
@@ -58,7 +71,7 @@ def _tiny_from_state(state, path, model_id, device, dtype) -> LoadedModel:
             components[part].load_state_dict(sub)
         except RuntimeError as exc:
             raise EngineError(E_MODEL_FORMAT, f"{path.name}: its {part} does not fit the tiny family's config "
-                              f"({str(exc).splitlines()[0]})") from exc
+                              f"({_state_dict_error(exc)})") from exc
     return tiny_model(components, model_id, str(path), device, dtype)
 
 
@@ -78,7 +91,7 @@ def _clip_tokenizers(family: str, path: Path) -> list:
     if folder and (Path(folder) / "vocab.json").exists():
         tok = CLIPTokenizer(str(Path(folder) / "vocab.json"), str(Path(folder) / "merges.txt"), model_max_length=77)
     else:
-        for repo in ("openai/clip-vit-large-patch14", "stable-diffusion-v1-5/stable-diffusion-v1-5"):
+        for repo in CLIP_TOKENIZER_REPOS:
             try:
                 sub = {"subfolder": "tokenizer"} if "stable" in repo else {}
                 tok = CLIPTokenizer.from_pretrained(repo, local_files_only=True, **sub)
@@ -113,7 +126,7 @@ def _sd_from_single_file(state, family, path, model_id, device, dtype) -> Loaded
             module.load_state_dict(sd, strict=True, assign=True)
         except RuntimeError as exc:
             raise EngineError(E_MODEL_FORMAT, f"{path.name}: its {what} does not match the {family} architecture "
-                              f"({str(exc).splitlines()[0][:300]}); pass the right family or use a diffusers folder") from exc
+                              f"({_state_dict_error(exc)}); pass the right family, or check the file is a complete checkpoint") from exc
         return module.to(device=device, dtype=dtype).eval().requires_grad_(False)
 
     unet = materialise(_build_empty(UNet2DConditionModel, unet_cfg), convert_ldm_unet_checkpoint(state, unet_cfg), "UNet")

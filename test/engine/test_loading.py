@@ -1,0 +1,110 @@
+"""Loading: family from keys, single files and diffusers folders, pickle only when allowed (and weights_only)."""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from lorabias_engine.errors import EngineError
+from lorabias_engine.models.checkpoint_files import detect_family
+from lorabias_engine.models.registry import Registry
+
+
+def keyfile(tmp_path: Path, name: str, keys: list[str]) -> Path:
+    path = tmp_path / name
+    save_file({k: torch.zeros(1) for k in keys}, str(path))
+    return path
+
+
+@pytest.mark.parametrize("keys,family", [
+    (["model.diffusion_model.input_blocks.0.0.weight", "cond_stage_model.transformer.text_model.final_layer_norm.weight",
+      "first_stage_model.decoder.conv_in.weight"], "sd15"),
+    (["model.diffusion_model.input_blocks.0.0.weight", "model.diffusion_model.label_emb.0.0.weight",
+      "conditioner.embedders.0.transformer.text_model.final_layer_norm.weight",
+      "conditioner.embedders.1.model.ln_final.weight"], "sdxl"),
+    (["unet.conv_in.weight", "text_encoder.final_layer_norm.weight"], "tiny"),
+])
+def test_family_is_detected_from_checkpoint_keys(keys, family):
+    assert detect_family(keys, Path("x.safetensors")) == family
+
+
+def test_sd2_and_unknown_checkpoints_are_refused_with_a_reason():
+    with pytest.raises(EngineError) as err:
+        detect_family(["model.diffusion_model.input_blocks.0.0.weight", "cond_stage_model.model.transformer.x"],
+                      Path("v2.safetensors"))
+    assert err.value.code == "E_MODEL_FORMAT" and "2.x" in err.value.message
+    with pytest.raises(EngineError) as err:
+        detect_family(["lora_unet_a.lora_down.weight"], Path("lora.safetensors"))
+    assert err.value.code == "E_MODEL_FORMAT" and "lora.safetensors" in err.value.message
+
+
+def tiny_state(tiny) -> dict:
+    state = {f"unet.{k}": v for k, v in tiny.unet.state_dict().items()}
+    state.update({f"text_encoder.{k}": v for k, v in tiny.text_encoders[0].state_dict().items()})
+    return {k: v.clone().contiguous() for k, v in state.items()}
+
+
+def test_a_tiny_single_file_loads_with_its_weights(tiny, tmp_path):
+    path = tmp_path / "tiny.safetensors"
+    save_file(tiny_state(tiny), str(path))
+    model, cached = Registry().load({"checkpoint": str(path)})
+    assert model.family == "tiny" and not cached
+    assert torch.equal(model.unet.conv_in.weight, tiny.unet.conv_in.weight)
+
+
+def test_pickle_loads_only_when_allowed_and_then_weights_only(tiny, tmp_path):
+    path = tmp_path / "tiny.ckpt"
+    torch.save({"state_dict": tiny_state(tiny)}, str(path))
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(path)})
+    assert err.value.code == "E_PICKLE_REFUSED" and "tiny.ckpt" in err.value.message
+    model, _ = Registry().load({"checkpoint": str(path), "allow_pickle": True})
+    assert model.family == "tiny"
+
+    class Evil:
+        def __reduce__(self):
+            return (print, ("pwned",))
+
+    evil = tmp_path / "evil.pt"
+    evil.write_bytes(pickle.dumps({"state_dict": Evil()}))
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(evil), "allow_pickle": True})
+    assert err.value.code == "E_MODEL_FORMAT"
+
+
+def test_a_diffusers_folder_loads_offline(tiny, tmp_path):
+    pipe = tiny.pipeline()
+    pipe.save_pretrained(str(tmp_path / "tiny-diffusers"))
+    model, _ = Registry().load({"checkpoint": str(tmp_path / "tiny-diffusers")})
+    assert model.family == "tiny" and model.pixel_space
+    assert torch.equal(model.unet.conv_out.weight, tiny.unet.conv_out.weight)
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(tmp_path)})
+    assert err.value.code == "E_MODEL_FORMAT" and "model_index.json" in err.value.message
+
+
+def test_sd15_single_file_without_tokenizer_files_says_what_is_missing(tmp_path, monkeypatch):
+    monkeypatch.delenv("LORABIAS_CLIP_TOKENIZER", raising=False)
+    from lorabias_engine.models import loader
+
+    monkeypatch.setattr(loader, "CLIP_TOKENIZER_REPOS", ())
+    path = keyfile(tmp_path, "sd15.safetensors", ["model.diffusion_model.input_blocks.0.0.weight",
+                                                   "cond_stage_model.transformer.text_model.final_layer_norm.weight"])
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(path)})
+    assert err.value.code == "E_MODEL_FORMAT"
+    assert "vocab.json" in err.value.message and "LORABIAS_CLIP_TOKENIZER" in err.value.message
+
+
+def test_a_mismatched_single_file_reports_the_architecture(tmp_path, monkeypatch):
+    tok = Path(__file__).resolve().parents[2] / "engine/lorabias_engine/configs/tiny/tokenizer"
+    monkeypatch.setenv("LORABIAS_CLIP_TOKENIZER", str(tok))
+    path = keyfile(tmp_path, "broken-sd15.safetensors", ["model.diffusion_model.input_blocks.0.0.weight",
+                                                          "cond_stage_model.transformer.text_model.final_layer_norm.weight"])
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(path), "device": "cpu"})
+    assert err.value.code == "E_MODEL_FORMAT" and "broken-sd15.safetensors" in err.value.message
+    assert "missing" in err.value.message

@@ -5,6 +5,7 @@ import { registerYamlCells } from './vscode/cellLanguage';
 import { registerCommands } from './vscode/commands';
 import { RecipeController } from './vscode/controller';
 import { RecipeDiagnostics } from './vscode/diagnostics';
+import { registerRendererMessaging } from './vscode/rendererMessaging';
 import { EngineHost } from './vscode/engineHost';
 import { registerLanguageFeatures } from './vscode/languageFeatures';
 import { registerRunCommands } from './vscode/runCommands';
@@ -25,6 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerLanguageFeatures(diagnostics),
     registerCommands(diagnostics),
     registerWorkspaceTrust(),
+    registerRendererMessaging(),
   );
 }
 

@@ -1,36 +1,19 @@
-// Draws one lorabias output with plain DOM: a heading, then any paragraph, table and error box. Colours come
-// from the workbench theme's --vscode-* variables. Never leaves a blank area.
+// Draws one lorabias output with plain DOM: a heading, any error box, the text (markdown), a table, then what
+// the cell kind has — the preview grid with its viewer and the leakage table, the loss curve (live while
+// training), the dataset's buckets and thumbnails, the analysis' tag charts. Colours come from the workbench
+// theme's --vscode-* variables. Never leaves a blank area: a part that cannot be drawn becomes an error box.
+import { drawBars, drawLossCurve } from './charts';
+import { drawGrid } from './gridView';
+import { drawMarkdown } from './markdown';
+import { HostLink } from './messages';
 import type { Cell, LorabiasOutput } from './outputModel';
-
-const STYLE_ID = 'lorabias-output-style';
-
-const CSS = `
-.lorabias-output { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 4px 0; }
-.lorabias-output h3 { margin: 0 0 6px; font-size: 1.1em; font-weight: 600; }
-.lorabias-output p { margin: 0 0 8px; white-space: pre-wrap; }
-.lorabias-output table { border-collapse: collapse; margin: 0 0 8px; }
-.lorabias-output th, .lorabias-output td { border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); padding: 2px 8px; text-align: left; }
-.lorabias-output th { background: var(--vscode-editorWidget-background, transparent); font-weight: 600; }
-.lorabias-output td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.lorabias-output .empty { opacity: .7; font-style: italic; }
-.lorabias-output .error { border-left: 3px solid var(--vscode-errorForeground, #f14c4c); background: var(--vscode-inputValidation-errorBackground, rgba(241,76,76,.1)); color: var(--vscode-errorForeground, #f14c4c); padding: 6px 10px; white-space: pre-wrap; }
-`;
+import { ensureStyle } from './style';
 
 function el<K extends keyof HTMLElementTagNameMap>(doc: Document, tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
   const node = doc.createElement(tag);
   if (text !== undefined) node.textContent = text;
   if (className) node.className = className;
   return node;
-}
-
-function ensureStyle(doc: Document, host: HTMLElement): void {
-  // outputs may live in a shadow root; put the style sheet next to them in whichever root holds them
-  const root = host.getRootNode() as Document | ShadowRoot;
-  const holder = 'head' in root && root.head ? root.head : root;
-  if ((holder as ParentNode).querySelector?.(`#${STYLE_ID}`)) return;
-  const style = el(doc, 'style', CSS);
-  style.id = STYLE_ID;
-  holder.appendChild(style);
 }
 
 function cellText(value: Cell): string {
@@ -54,19 +37,71 @@ function drawTable(doc: Document, table: NonNullable<LorabiasOutput['table']>): 
   return t;
 }
 
+function errorBox(doc: Document, message: string): HTMLElement {
+  const error = el(doc, 'div', message, 'error');
+  error.setAttribute('role', 'alert');
+  return error;
+}
+
+const fixed = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '—');
+
 /** Replaces `host`'s content with the drawing of `output`. */
-export function drawOutput(host: HTMLElement, output: LorabiasOutput): void {
+export function drawOutput(host: HTMLElement, output: LorabiasOutput, link: HostLink = new HostLink({})): void {
   const doc = host.ownerDocument;
-  ensureStyle(doc, host);
+  ensureStyle(host);
   const box = el(doc, 'div', undefined, 'lorabias-output');
+  if (output.kind) box.dataset.kind = output.kind;
   box.appendChild(el(doc, 'h3', output.title));
-  if (output.text) box.appendChild(el(doc, 'p', output.text));
+  const part = (name: string, draw: () => void) => {
+    try {
+      draw();
+    } catch (err) {
+      box.appendChild(errorBox(doc, `The ${name} could not be drawn: ${(err as Error).message}`));
+    }
+  };
+  if (output.error) box.appendChild(errorBox(doc, output.error));
+  // a preview's markdown repeats the leakage table drawn below from the figures: keep only its prose
+  let text = output.text;
+  if (text && output.grid && output.leakage) text = text.split(/\n\s*\n/).filter((b) => !/^\s*\|/m.test(b) && !/^Leakage \(/.test(b.trim())).join('\n\n');
+  if (text) part('text', () => drawMarkdown(doc, text!, box));
   if (output.table) box.appendChild(drawTable(doc, output.table));
-  if (output.error) {
-    const error = el(doc, 'div', output.error, 'error');
-    error.setAttribute('role', 'alert');
-    box.appendChild(error);
+  if (output.loss) part('loss curve', () => box.appendChild(drawLossCurve(doc, output.loss!)));
+  if (output.grid) part('grid', () => box.appendChild(drawGrid(doc, output.grid!, link)));
+  if (output.leakage) {
+    part('leakage table', () => {
+      box.appendChild(el(doc, 'div', 'Leakage: change outside the edited region per unit of change inside it (lower is better)', 'lb-section'));
+      box.appendChild(drawTable(doc, {
+        columns: ['LoRA', 'leakage ratio', 'intended (inside)', 'unintended (outside)'],
+        rows: output.leakage!.map((l) => [l.lora, fixed(l.ratio, 3), fixed(l.intended, 4), fixed(l.unintended, 4)]),
+      })).classList.add('lb-leakage');
+      box.querySelectorAll('.lb-leakage td:not(:first-child)').forEach((td) => td.classList.add('num'));
+    });
   }
-  if (!output.text && !output.table && !output.error) box.appendChild(el(doc, 'p', 'This output has nothing to show yet.', 'empty'));
+  if (output.dataset) {
+    part('dataset charts', () => {
+      const d = output.dataset!;
+      if (d.thumbs.length) {
+        box.appendChild(el(doc, 'div', `Sample of the images (${d.thumbs.length})`, 'lb-section'));
+        const strip = box.appendChild(el(doc, 'div', undefined, 'lb-thumbs'));
+        for (const t of d.thumbs) {
+          const img = strip.appendChild(el(doc, 'img'));
+          img.src = t.src;
+          img.alt = t.caption;
+          img.title = t.caption;
+        }
+      }
+      if (d.buckets.length) box.appendChild(drawBars(doc, 'Aspect-ratio buckets (images per bucket)', d.buckets));
+    });
+  }
+  if (output.analyze) {
+    part('tag charts', () => {
+      const a = output.analyze!;
+      if (a.cooccurrence.length) {
+        box.appendChild(drawBars(doc, `Tags that travel with ${a.concept}: P(tag | concept), tick = P(tag) over all posts`, a.cooccurrence, { max: 1, markerLabel: 'P(tag) over all posts' }));
+      } else box.appendChild(el(doc, 'p', 'No tag travels with the concept often enough to report.', 'empty'));
+      if (a.frequencies.length) box.appendChild(drawBars(doc, 'Most frequent tags', a.frequencies));
+    });
+  }
+  if (box.childElementCount === 1) box.appendChild(el(doc, 'p', 'This output has nothing to show yet.', 'empty'));
   host.replaceChildren(box);
 }

@@ -127,10 +127,12 @@ export async function resultPayload(r: CellResult): Promise<OutputPayload> {
   else if (r.kind === 'preview') images = images.map((im) => ({ ...im }));
   if (Array.isArray(data.losses)) {
     const losses = (data.losses as unknown[]).map(Number);
-    const t = thin(losses);
-    data.losses = t.values;
-    data.lossEvery = t.every;
-    data.smoothed = smooth(t.values);
+    // smoothed over every step, then thinned, so the curve is the same however long the run
+    const t = thin(losses.map((loss, i) => [i + 1, loss] as const));
+    const s = smooth(losses);
+    data.losses = t.values.map((p) => p[1]);
+    data.lossSteps = t.values.map((p) => p[0]);
+    data.smoothed = t.values.map((p) => s[p[0] - 1]);
     data.steps = losses.length;
   }
   return {

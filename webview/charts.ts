@@ -95,7 +95,8 @@ export function drawLossCurve(doc: Document, model: LossModel): HTMLElement {
   box.appendChild(chart);
   const legend = box.appendChild(doc.createElement('div'));
   legend.className = 'lb-legend';
-  legend.textContent = `loss (faint) and its moving average: ${fmt(ys[0])} → ${fmt(last)} over ${Math.round(x1 - x0 + 1)} steps`;
+  const done = Math.round(Math.max(...xs) - x0 + 1);
+  legend.textContent = `loss (faint) and its moving average: ${fmt(ys[0])} → ${fmt(last)} over ${done}${model.live?.total ? ` of ${model.live.total}` : ''} steps`;
   return box;
 }
 

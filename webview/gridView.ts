@@ -301,7 +301,7 @@ export function drawGrid(doc: Document, grid: GridModel, host: HostLink): HTMLEl
     const legendText = legend.appendChild(el(doc, 'span', undefined, 'computing…'));
     drawHeatMap(doc, canvas, src(before, c), src(after, c)).then(({ mean, max }) => {
       if (my !== token) return;
-      legendText.textContent = `black: unchanged · bright: most changed (${pct(max)} of full scale) · mean change ${pct(mean)}`;
+      legendText.textContent = `black: unchanged · brightest: ${pct(max)} change · mean change ${pct(mean)} (of the full pixel range)`;
       viewer.dataset.ready = 'true';
     }, (err: Error) => {
       if (my !== token) return;

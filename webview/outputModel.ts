@@ -129,7 +129,7 @@ function readDataset(data: Record<string, unknown>, images: unknown): DatasetMod
   const buckets = (Array.isArray(data.buckets) ? data.buckets : []).filter(isRecord).map((b) => ({
     label: `${b.width}×${b.height}${b.family ? ` ${b.family === 'sdxl' ? 'SDXL' : 'SD1.5'}` : ''}`,
     value: num(b.count) ?? 0,
-    note: num(b.perEpoch) !== undefined && b.perEpoch !== b.count ? `${b.perEpoch} per epoch` : undefined,
+    note: `${num(b.count) ?? 0}${num(b.perEpoch) !== undefined && b.perEpoch !== b.count ? ` (${b.perEpoch} per epoch)` : ''}`,
   }));
   const thumbs = (Array.isArray(images) ? images : []).filter(isRecord)
     .filter((im) => typeof im.thumb === 'string' && im.thumb.startsWith('data:image/'))

@@ -62,8 +62,9 @@ export function drawOutput(host: HTMLElement, output: LorabiasOutput, link: Host
   if (output.error) box.appendChild(errorBox(doc, output.error));
   // a preview's markdown repeats the leakage table drawn below from the figures: keep only its prose
   let text = output.text;
-  if (text && output.grid && output.leakage) text = text.split(/\n\s*\n/).filter((b) => !/^\s*\|/m.test(b) && !/^Leakage \(/.test(b.trim())).join('\n\n');
-  if (text) part('text', () => drawMarkdown(doc, text!, box));
+  if (text && output.leakage) text = text.split(/\n\s*\n/).filter((b) => !/^\s*\|/m.test(b) && !/^Leakage \(/.test(b.trim())).join('\n\n');
+  // a live progress output's text is the progress line the curve draws anyway
+  if (text && !output.loss?.live) part('text', () => drawMarkdown(doc, text!, box));
   if (output.table) box.appendChild(drawTable(doc, output.table));
   if (output.loss) part('loss curve', () => box.appendChild(drawLossCurve(doc, output.loss!)));
   if (output.grid) part('grid', () => box.appendChild(drawGrid(doc, output.grid!, link)));

@@ -29,8 +29,8 @@ const CSS = `
 
 .lorabias-output table.lb-grid { border-collapse: separate; border-spacing: 3px; }
 .lorabias-output .lb-grid th, .lorabias-output .lb-grid td { border: none; padding: 0; background: none; }
-.lb-grid th.lb-col { text-align: center; font-weight: 600; max-width: 160px; padding: 0 2px 2px; vertical-align: bottom; }
-.lb-col-sub { font-weight: normal; color: var(--vscode-descriptionForeground, inherit); font-size: .85em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 160px; }
+.lb-grid th.lb-col { text-align: center; font-weight: 600; max-width: 136px; padding: 0 2px 2px; vertical-align: bottom; }
+.lb-col-sub { font-weight: normal; color: var(--vscode-descriptionForeground, inherit); font-size: .85em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 136px; }
 .lb-grid th.lb-row { text-align: right; padding-right: 6px; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .lb-grid th.lb-row.lb-base { color: var(--vscode-descriptionForeground, inherit); }
 .lb-tile { cursor: zoom-in; line-height: 0; outline-offset: -2px; }

@@ -36,8 +36,31 @@ async function loadSharp(): Promise<Sharp> {
   return (await import('sharp')).default as unknown as Sharp;
 }
 
+// Thumbnails already made, by file, size and modification time: reopening a notebook restores every cell's
+// outputs, and a 5×5 grid of 1024-pixel pictures takes about a second to shrink again.
+const made = new Map<string, string>();
+
 /** A small WebP data URI of an image file, its longer side at most `size` pixels; undefined when unreadable. */
 export async function thumbDataUri(file: string, size: number): Promise<string | undefined> {
+  let key: string;
+  try {
+    const st = fs.statSync(file);
+    key = `${size}:${st.mtimeMs}:${st.size}:${file}`;
+  } catch {
+    return undefined;
+  }
+  const known = made.get(key);
+  if (known) return known;
+  const uri = await makeThumb(file, size);
+  if (uri) {
+    made.set(key, uri);
+    // about 10 MB at most
+    while (made.size > 800) made.delete(made.keys().next().value as string);
+  }
+  return uri;
+}
+
+async function makeThumb(file: string, size: number): Promise<string | undefined> {
   try {
     const sharp = await loadSharp();
     const meta = await sharp(file).metadata();

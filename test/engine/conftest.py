@@ -75,9 +75,10 @@ class EngineProcess:
                 self.proc.kill()
 
 
-@pytest.fixture
-def engine(tmp_path):
-    proc = EngineProcess(tmp_path)
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    """One engine process per test module (starting one costs seconds of imports); tests use their own ids."""
+    proc = EngineProcess(tmp_path_factory.mktemp("engine-cwd"))
     yield proc
     proc.close()
 

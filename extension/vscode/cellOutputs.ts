@@ -9,15 +9,12 @@ export { OUTPUT_MIME } from './outputPayload';
 
 export async function resultOutputs(r: CellResult): Promise<vscode.NotebookCellOutput[]> {
   const payload = await resultPayload(r);
-  const outputs = [new vscode.NotebookCellOutput([
-    vscode.NotebookCellOutputItem.json(payload, OUTPUT_MIME),
-    vscode.NotebookCellOutputItem.text(`**${payload.title}**\n\n${r.display.markdown}`, 'text/markdown'),
-  ], { lorabias: { kind: r.kind, cached: r.cached } })];
-  if (r.artifacts.grid && fs.existsSync(r.artifacts.grid)) {
-    const png = await gridFallbackPng(r.artifacts.grid);
-    outputs.push(new vscode.NotebookCellOutput([new vscode.NotebookCellOutputItem(png, 'image/png')], { path: r.artifacts.grid }));
-  }
-  return outputs;
+  // One output, three presentations of it: VS Code shows the first one it has a renderer for (ours), and the
+  // grid's PNG or the markdown elsewhere (no renderer, "Change Presentation", a notebook viewer).
+  const items = [vscode.NotebookCellOutputItem.json(payload, OUTPUT_MIME)];
+  if (r.artifacts.grid && fs.existsSync(r.artifacts.grid)) items.push(new vscode.NotebookCellOutputItem(await gridFallbackPng(r.artifacts.grid), 'image/png'));
+  items.push(vscode.NotebookCellOutputItem.text(`**${payload.title}**\n\n${r.display.markdown}`, 'text/markdown'));
+  return [new vscode.NotebookCellOutput(items, { lorabias: { kind: r.kind, cached: r.cached }, ...(r.artifacts.grid ? { path: r.artifacts.grid } : {}) })];
 }
 
 export function progressOutput(title: string, data: Record<string, unknown>): vscode.NotebookCellOutput {

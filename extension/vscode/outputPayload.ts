@@ -187,8 +187,8 @@ export async function gridFallbackPng(file: string): Promise<Uint8Array> {
 
 // Live training progress: the controller replaces the progress output every few hundred milliseconds with the
 // latest step only; the losses seen so far are kept here, per title, so the live curve survives a reload of
-// the notebook's webview. A step that goes backwards starts a new curve.
-const live = new Map<string, { step: number; points: [number, number][] }>();
+// the notebook's webview. A step that goes backwards, or another total, starts a new curve.
+const live = new Map<string, { step: number; total?: number; points: [number, number][] }>();
 
 export function progressPayload(title: string, data: Record<string, unknown>): { title: string; text: string; progress: Record<string, unknown> } {
   const { step, total, loss, eta_s: eta, its, lr } = data as { step?: number; total?: number; loss?: number; eta_s?: number; its?: number; lr?: number };
@@ -200,8 +200,8 @@ export function progressPayload(title: string, data: Record<string, unknown>): {
   const progress: Record<string, unknown> = { ...data };
   if (typeof loss === 'number' && typeof step === 'number') {
     let h = live.get(title);
-    if (!h || step < h.step) {
-      h = { step, points: [] };
+    if (!h || step < h.step || h.total !== total) {
+      h = { step, total, points: [] };
       live.set(title, h);
       if (live.size > 32) live.delete(live.keys().next().value as string);
     }

@@ -56,12 +56,19 @@ def set_multiplier(model: LoadedModel, adapter: str, multiplier: float) -> None:
 
 
 def remove_adapters(model: LoadedModel, adapters: list[str]) -> None:
+    """Delete the adapters; layers left without any go back to the plain module (the cached model stays clean)."""
     for component in model.modules_for_lora().values():
-        for _name, layer in _lora_layers(component):
+        for name, layer in _lora_layers(component):
             for adapter in adapters:
                 if adapter in layer.lora_A:
                     layer.delete_adapter(adapter)
             layer._active_adapter = [a for a in layer.active_adapters if a in layer.lora_A]
+            if not layer.lora_A:
+                parent_name, _, child = name.rpartition(".")
+                parent = component.get_submodule(parent_name) if parent_name else component
+                setattr(parent, child, layer.get_base_layer())
+        if not _lora_layers(component) and hasattr(component, "peft_config"):
+            del component.peft_config
 
 
 def add_trainable(model: LoadedModel, adapter: str, rank: int, alpha: float, conv: bool = False,

@@ -87,6 +87,7 @@ export class EngineClient extends EventEmitter {
   async request(method: string, params: Record<string, unknown>, opts: { signal?: AbortSignal; onEvent?: Pending['onEvent'] } = {}): Promise<Record<string, unknown>> {
     if (opts.signal?.aborted) throw new EngineError('E_CANCELLED', 'cancelled');
     await this.start();
+    if (opts.signal?.aborted) throw new EngineError('E_CANCELLED', 'cancelled');
     this.setState('busy');
     try {
       return await this.send(method, params, opts);
@@ -107,6 +108,7 @@ export class EngineClient extends EventEmitter {
       if (opts.signal) {
         const onAbort = () => this.cancel(id);
         opts.signal.addEventListener('abort', onAbort, { once: true });
+        if (opts.signal.aborted) queueMicrotask(onAbort);
         const done = () => opts.signal!.removeEventListener('abort', onAbort);
         p.resolve = (v) => { done(); resolve(v); };
         p.reject = (e) => { done(); reject(e); };

@@ -19,6 +19,10 @@ run_suite() {
 run_suite typecheck npx tsc -p . --noEmit
 mapfile -t unit < <(find test/unit -name '*.test.ts' | sort)
 run_suite unit node --import tsx --test --test-reporter=spec "${unit[@]}"
+# the browser suites need Chromium and the workbench (apt + npm; idempotent, a second when done)
+bash test/e2e/setup.sh || exit 1
+mapfile -t browser < <(find test/browser -name '*.test.ts' | sort)
+run_suite browser node --import tsx --test --test-concurrency=1 --test-reporter=spec "${browser[@]}"
 [ -f scripts/test-engine.sh ] && run_suite engine bash scripts/test-engine.sh
 mapfile -t integration < <(find test/integration -name '*.test.ts' | sort)
 run_suite integration node --import tsx --test --test-concurrency=1 --test-reporter=spec "${integration[@]}"
@@ -26,7 +30,7 @@ run_suite integration node --import tsx --test --test-concurrency=1 --test-repor
 
 echo; echo "=== summary ==="
 failed=0
-for s in typecheck unit engine integration e2e; do
+for s in typecheck unit browser engine integration e2e; do
   [ -n "${result[$s]:-}" ] || continue
   echo "$s: ${result[$s]}"
   case "${result[$s]}" in FAILED*) failed=1 ;; esac

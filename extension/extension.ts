@@ -15,7 +15,7 @@ import { registerWorkspaceTrust } from './vscode/workspaceTrust';
 export function activate(context: vscode.ExtensionContext): void {
   const diagnostics = new RecipeDiagnostics();
   const engine = new EngineHost(context.extensionPath);
-  const controller = new RecipeController(engine);
+  const controller = new RecipeController(engine, context.extension.id);
   context.subscriptions.push(
     engine,
     controller,

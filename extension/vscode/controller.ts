@@ -17,10 +17,14 @@ const PROGRESS_INTERVAL_MS = 300;
 export class RecipeController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
   private readonly queues = new Map<string, RunQueue>();
-  private order = 0;
+  /** The last execution order given, per notebook (numbers count up within a notebook, as in Jupyter). */
+  private readonly orders = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Notebooks this controller is selected for (the only ones it may show outputs in). */
+  private readonly selected = new Set<string>();
+  private readonly restoring = new Set<string>();
 
-  constructor(private readonly engine: EngineHost) {
+  constructor(private readonly engine: EngineHost, private readonly extensionId = 'lorabias.lorabias') {
     this.controller = vscode.notebooks.createNotebookController('lorabias.engine', NOTEBOOK_TYPE, 'LoRA Bias engine');
     this.controller.supportedLanguages = ['yaml'];
     this.controller.supportsExecutionOrder = true;
@@ -28,15 +32,56 @@ export class RecipeController implements vscode.Disposable {
     this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
     this.disposables.push(
       this.controller,
-      this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => { if (selected) void this.restore(notebook); }),
-      vscode.workspace.onDidOpenNotebookDocument((nb) => this.prefer(nb)),
+      this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+        if (selected) this.selected.add(notebook.uri.toString());
+        else this.selected.delete(notebook.uri.toString());
+        if (selected) void this.restore(notebook);
+      }),
+      vscode.workspace.onDidOpenNotebookDocument((nb) => {
+        this.prefer(nb);
+        // reopened in this window with the controller still selected: VS Code does not select it again
+        if (this.selected.has(nb.uri.toString())) void this.restore(nb);
+      }),
+      vscode.window.onDidChangeActiveNotebookEditor((editor) => { if (editor) void this.adopt(editor.notebook); }),
       vscode.workspace.onDidCloseNotebookDocument((nb) => { this.queues.get(nb.uri.toString())?.cancelAll(); this.queues.delete(nb.uri.toString()); }),
     );
     for (const nb of vscode.workspace.notebookDocuments) this.prefer(nb);
+    if (vscode.window.activeNotebookEditor) void this.adopt(vscode.window.activeNotebookEditor.notebook);
+  }
+
+  /**
+   * A recipe opened with cached results: VS Code only suggests this controller (it does not select it until a
+   * cell runs), and only a selected controller can show outputs, so it is selected for the active recipe, which
+   * then shows its cached outputs (see restore). Never replaces a controller the user picked.
+   */
+  private async adopt(nb: vscode.NotebookDocument): Promise<void> {
+    if (!isRecipeNotebook(nb) || nb.isUntitled || nb.uri.scheme !== 'file') return;
+    if (this.selected.has(nb.uri.toString())) return void this.restore(nb);
+    if (!(await this.cached(nb)).size || vscode.window.activeNotebookEditor?.notebook !== nb) return;
+    try {
+      // VS Code's own "Select Notebook Kernel" command, given the controller: it selects without asking
+      await vscode.commands.executeCommand('_notebook.selectKernel', { id: this.controller.id, extension: this.extensionId, skipIfAlreadySelected: true });
+    } catch { /* an older or newer VS Code without this command: the outputs come back on the first run */ }
+  }
+
+  private async cached(nb: vscode.NotebookDocument): Promise<Map<number, CellResult>> {
+    const { cachedResults } = await import('../core/run/executor.js');
+    const { engineVersion } = await import('../core/engine/locate.js');
+    try {
+      return cachedResults({ recipePath: nb.uri.fsPath, cells: recipeCells(nb), engineVersion: engineVersion(), cacheRoot: this.cacheRoot(nb.uri.fsPath) });
+    } catch {
+      return new Map(); // a recipe that does not parse has nothing to restore
+    }
   }
 
   private prefer(nb: vscode.NotebookDocument): void {
     if (isRecipeNotebook(nb)) this.controller.updateNotebookAffinity(nb, vscode.NotebookControllerAffinity.Preferred);
+  }
+
+  private nextOrder(nb: vscode.NotebookDocument): number {
+    const n = (this.orders.get(nb.uri.toString()) ?? 0) + 1;
+    this.orders.set(nb.uri.toString(), n);
+    return n;
   }
 
   private queue(nb: vscode.NotebookDocument): RunQueue {
@@ -61,27 +106,46 @@ export class RecipeController implements vscode.Disposable {
   }
 
   private async execute(cells: vscode.NotebookCell[], nb: vscode.NotebookDocument): Promise<void> {
-    if (!(await ensureTrusted('Running recipe cells'))) {
+    if (!vscode.workspace.isTrusted) {
       for (const cell of cells) this.fail(cell, 'Untrusted workspace', 'This workspace is not trusted, so cells do not run here: running starts the Python engine, which runs code. Trust the workspace (Manage Workspace Trust) to run them.');
+      // the warning waits for the user to dismiss it; the cells must not wait with it
+      void ensureTrusted('Running recipe cells');
       return;
     }
     const q = this.queue(nb);
-    await Promise.all(cells.map((cell) => q.enqueue({ id: cell.index, run: (signal) => this.runCell(cell, nb, signal) })));
+    await Promise.all(cells.map((cell) => {
+      if (q.ids.includes(cell.index)) return undefined;
+      // the execution exists while the cell waits (VS Code shows it pending), so its stop button and
+      // "Interrupt" reach a waiting cell too: it is dropped from the queue
+      let exec: vscode.NotebookCellExecution;
+      try {
+        exec = this.controller.createNotebookCellExecution(cell);
+      } catch {
+        return undefined; // already running (as what another cell needs)
+      }
+      const cancel = exec.token.onCancellationRequested(() => q.cancel(cell.index));
+      return q.enqueue({ id: cell.index, run: (signal) => this.runCell(exec, cell, nb, signal), dropped: () => exec.end(undefined) })
+        .finally(() => cancel.dispose());
+    }));
   }
 
   private fail(cell: vscode.NotebookCell, name: string, message: string): void {
-    const exec = this.controller.createNotebookCellExecution(cell);
+    let exec: vscode.NotebookCellExecution;
+    try {
+      exec = this.controller.createNotebookCellExecution(cell);
+    } catch {
+      return;
+    }
     exec.start(Date.now());
-    void exec.replaceOutput(errorOutput(name, message));
-    exec.end(false, Date.now());
+    void exec.replaceOutput(errorOutput(name, message)).then(() => exec.end(false, Date.now()), () => exec.end(false, Date.now()));
   }
 
-  private async runCell(cell: vscode.NotebookCell, nb: vscode.NotebookDocument, queueSignal: AbortSignal): Promise<void> {
-    if (cell.kind !== vscode.NotebookCellKind.Code) return;
-    const exec = this.controller.createNotebookCellExecution(cell);
-    exec.executionOrder = ++this.order;
+  private async runCell(exec: vscode.NotebookCellExecution, cell: vscode.NotebookCell, nb: vscode.NotebookDocument, queueSignal: AbortSignal): Promise<void> {
+    if (cell.kind !== vscode.NotebookCellKind.Code) return exec.end(undefined);
+    exec.executionOrder = this.nextOrder(nb);
     exec.start(Date.now());
     const ac = new AbortController();
+    if (queueSignal.aborted || exec.token.isCancellationRequested) ac.abort();
     queueSignal.addEventListener('abort', () => ac.abort());
     exec.token.onCancellationRequested(() => ac.abort());
     const end = (ok: boolean) => exec.end(ok, Date.now());
@@ -111,20 +175,29 @@ export class RecipeController implements vscode.Disposable {
       const others = new Map<number, vscode.NotebookCellExecution>();
       const queued = new Set(this.queue(nb).ids);
       let lastProgress = 0;
+      const titles = new Map<number, string>();
       const onEvent = (e: RunEvent) => {
-        if (e.type === 'start' && e.cell !== cell.index && !queued.has(e.cell)) {
-          const other = this.controller.createNotebookCellExecution(nb.cellAt(e.cell));
-          other.executionOrder = ++this.order;
-          other.start(Date.now());
-          others.set(e.cell, other);
+        if (e.type === 'start') {
+          titles.set(e.cell, [e.kind, e.name].filter(Boolean).join(' '));
+          // a cell this one needs that has to run (not one from the cache, nor one queued to run on its own)
+          // shows as running too, with its own progress and output
+          if (e.cell !== cell.index && !e.cached && !queued.has(e.cell)) {
+            try {
+              const other = this.controller.createNotebookCellExecution(nb.cellAt(e.cell));
+              other.executionOrder = this.nextOrder(nb);
+              other.start(Date.now());
+              others.set(e.cell, other);
+            } catch { /* already running on its own */ }
+          }
         } else if (e.type === 'progress') {
           const now = Date.now();
           if (now - lastProgress < PROGRESS_INTERVAL_MS && Number(e.data.step) !== Number(e.data.total)) return;
           lastProgress = now;
           const target = e.cell === cell.index ? exec : others.get(e.cell);
-          void target?.replaceOutput(progressOutput(`${nb.cellAt(e.cell).document.getText().split(':')[0]}`, e.data));
+          void target?.replaceOutput(progressOutput(titles.get(e.cell) ?? '', e.data));
         } else if (e.type === 'done' && e.result.cell !== cell.index) {
           const other = others.get(e.result.cell);
+          others.delete(e.result.cell);
           if (other) void this.finish(other, e.result);
         }
       };
@@ -160,24 +233,33 @@ export class RecipeController implements vscode.Disposable {
     exec.end(true, Date.now());
   }
 
-  /** Shows every cell's last outputs from the cache, without running anything. */
+  /** Shows every cell's last outputs from the cache, without running anything (and without the engine). */
   async restore(nb: vscode.NotebookDocument): Promise<void> {
     if (!isRecipeNotebook(nb) || nb.isUntitled || nb.uri.scheme !== 'file') return;
-    const { cachedResults } = await import('../core/run/executor.js');
-    const { engineVersion } = await import('../core/engine/locate.js');
-    let results: Map<number, CellResult>;
+    const key = nb.uri.toString();
+    if (this.restoring.has(key)) return;
+    this.restoring.add(key);
     try {
-      results = cachedResults({ recipePath: nb.uri.fsPath, cells: recipeCells(nb), engineVersion: engineVersion(), cacheRoot: this.cacheRoot(nb.uri.fsPath) });
-    } catch {
-      return; // a recipe that does not parse has nothing to restore
-    }
-    for (const [index, r] of results) {
-      const cell = nb.cellAt(index);
-      if (cell.outputs.length || this.queue(nb).ids.includes(index)) continue;
-      const exec = this.controller.createNotebookCellExecution(cell);
-      exec.start();
-      await exec.replaceOutput(await resultOutputs(r));
-      exec.end(undefined);
+      const results = await this.cached(nb);
+      for (const [index, r] of results) {
+        if (nb.isClosed || index >= nb.cellCount) return;
+        const cell = nb.cellAt(index);
+        if (cell.outputs.length || this.queue(nb).ids.includes(index)) continue;
+        let exec: vscode.NotebookCellExecution;
+        try {
+          exec = this.controller.createNotebookCellExecution(cell);
+        } catch {
+          continue; // running right now: it will show its own output
+        }
+        exec.start();
+        try {
+          await exec.replaceOutput(await resultOutputs(r));
+        } finally {
+          exec.end(undefined);
+        }
+      }
+    } finally {
+      this.restoring.delete(key);
     }
   }
 

@@ -13,6 +13,18 @@ export interface ShownProblem { message: string; source: string; code: string; l
 /** An entry of the suggest widget. */
 export interface Suggestion { label: string; kind: string }
 export interface CellInfo { kind: 'code' | 'markup'; text: string; language: string }
+/** One rendered output of a cell: its text, and the images it shows (with whether each has loaded). */
+export interface CellOutput {
+  text: string;
+  /** `src` is the image URL's scheme: `blob`/`data` for an `image/png` output, a webview resource for the renderer's. */
+  images: { width: number; height: number; loaded: boolean; src: string }[];
+}
+/** What a cell's gutter and status bar show about its last run. */
+export interface CellRunState {
+  /** The execution order shown as `[n]`, if any. */
+  order?: number;
+  status: 'idle' | 'pending' | 'running' | 'success' | 'error';
+}
 
 export class Workbench {
   private readonly consoleLines: string[] = [];
@@ -186,8 +198,24 @@ export class Workbench {
   }
 
   private async revealCell(index: number): Promise<void> {
-    // focus the list, go to the first cell, then step down: the list renders rows as they come into view
-    await this.notebook().locator('.cell-list-container .monaco-list-row').first().click({ position: { x: 4, y: 4 } });
+    // focus the list, go to the first cell, then step down: the list renders rows as they come into view.
+    // The list is focused through a cell editor in plain view: rendered rows can lie above the visible area,
+    // and outputs are drawn by a webview over the list that takes the clicks.
+    const list = this.notebook().locator('.cell-list-container');
+    const visible = await list.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const editors = Array.from(el.querySelectorAll('.monaco-list-row.code-cell-row .cell-editor-part .view-lines'));
+      const inView = editors.find((e) => {
+        const r = e.getBoundingClientRect();
+        return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom;
+      });
+      return inView ? inView.closest('.monaco-list-row')?.getAttribute('aria-posinset') ?? null : null;
+    });
+    if (visible) {
+      await this.notebook().locator(`.cell-list-container .monaco-list-row.code-cell-row[aria-posinset="${visible}"] .cell-editor-part .view-lines`).first().click();
+    } else {
+      await this.notebook().locator('.cell-list-container .monaco-list-row').first().click({ position: { x: 4, y: 4 } });
+    }
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('Home');
     for (let i = 0; i < index; i++) await this.page.keyboard.press('ArrowDown');
@@ -345,6 +373,150 @@ export class Workbench {
   /** Texts of the notifications toasts currently shown. */
   async notifications(): Promise<string[]> {
     return (await this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts()).map((t) => t.trim());
+  }
+
+  /**
+   * Runs every cell ("Notebook: Run All"), answering the kernel picker with `kernel` if VS Code asks which
+   * controller should run the notebook.
+   */
+  async runAll(kernel: RegExp): Promise<void> {
+    await this.runCommand('Notebook: Run All', { opensPicker: true });
+    await this.pickKernelIfAsked(kernel);
+  }
+
+  /** Picks `kernel` in the "Select Kernel" quick pick if it opens within a moment; otherwise does nothing. */
+  async pickKernelIfAsked(kernel: RegExp, timeout = 3_000): Promise<boolean> {
+    const row = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: kernel }).first();
+    try {
+      await row.waitFor({ timeout });
+    } catch {
+      await this.page.locator('.quick-input-widget input').waitFor({ state: 'hidden', timeout: 1_000 }).catch(() => undefined);
+      return false;
+    }
+    await row.click();
+    await this.page.locator('.quick-input-widget input').waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
+    return true;
+  }
+
+  /** Clicks cell `index`'s run button (left of its editor). */
+  async runCell(index: number): Promise<void> {
+    await this.clickCellRunButton(index, /Execute Cell|Run Cell/);
+  }
+
+  /** Clicks the stop button that replaces a running (or pending) cell's run button. */
+  async stopCell(index: number): Promise<void> {
+    await this.clickCellRunButton(index, /Stop|Cancel|Interrupt/);
+  }
+
+  private async clickCellRunButton(index: number, label: RegExp): Promise<void> {
+    const row = await this.cell(index);
+    await row.locator('.cell-editor-part').first().hover();
+    const all = await row.locator('.run-button-container .action-label').all();
+    for (const b of all) {
+      if (label.test((await b.getAttribute('aria-label')) ?? '')) {
+        await b.click();
+        return;
+      }
+    }
+    const labels = await Promise.all(all.map((b) => b.getAttribute('aria-label')));
+    throw new Error(`cell ${index + 1} has no button matching ${label}: ${JSON.stringify(labels)}`);
+  }
+
+  /** The execution order and run status cell `index` shows (its `[n]` label and status bar icon). */
+  async cellRunState(index: number): Promise<CellRunState> {
+    const row = await this.cell(index);
+    return row.evaluate((el) => {
+      const label = (el.querySelector('.execution-count-label') as HTMLElement | null)?.innerText ?? '';
+      const order = /\[(\d+)\]/.exec(label)?.[1];
+      const icons = Array.from(el.querySelectorAll('.cell-statusbar-container .codicon')).map((i) => i.className).join(' ');
+      const status = /spin|executing/.test(icons) ? 'running' as const
+        : /clock|pending/.test(icons) ? 'pending' as const
+          : /state-error|codicon-error\b/.test(icons) ? 'error' as const
+            : /state-success|codicon-check\b/.test(icons) ? 'success' as const : 'idle' as const;
+      return { ...(order ? { order: Number(order) } : {}), status };
+    });
+  }
+
+  /**
+   * The outputs of cell `index`, in order: those output containers of the notebook's output webview (nested
+   * iframes) that lie over the cell's row. The cell is scrolled into view first.
+   */
+  async cellOutputs(index: number): Promise<CellOutput[]> {
+    const row = await this.cell(index);
+    await row.scrollIntoViewIfNeeded().catch(() => undefined);
+    // the webview moves its outputs after the list scrolls (by message): read until two reads agree
+    let last = '';
+    for (let i = 0; i < 10; i++) {
+      await this.page.waitForTimeout(250);
+      const found = await this.outputsOver(row);
+      const key = JSON.stringify(found);
+      if (key === last) return found;
+      last = key;
+    }
+    return JSON.parse(last) as CellOutput[];
+  }
+
+  /** The output containers lying over `row`, between its editor and its bottom toolbar. */
+  private async outputsOver(row: Locator): Promise<CellOutput[]> {
+    const span = await row.evaluate((el) => {
+      const top = el.getBoundingClientRect().top;
+      const bottom = el.querySelector('.cell-bottom-toolbar-container')?.getBoundingClientRect().top ?? el.getBoundingClientRect().bottom;
+      return { top, bottom };
+    });
+    const found: (CellOutput & { y: number })[] = [];
+    for (const frame of this.page.frames()) {
+      if (frame === this.page.mainFrame()) continue;
+      let items: (CellOutput & { top: number; bottom: number })[];
+      try {
+        items = await frame.evaluate(() => Array.from(document.querySelectorAll<HTMLElement>('.output_container')).map((el) => {
+          const r = el.getBoundingClientRect();
+          return {
+            top: r.top, bottom: r.bottom, text: el.innerText.trim(),
+            images: Array.from(el.querySelectorAll('img')).map((im) => ({
+              width: im.width, height: im.height, loaded: im.complete && im.naturalWidth > 0, src: im.src.split(':')[0],
+            })),
+          };
+        }).filter((o) => o.bottom > o.top));
+      } catch {
+        continue; // frame went away
+      }
+      if (!items.length) continue;
+      const at = await (await frame.frameElement()).boundingBox().catch(() => null);
+      if (!at) continue;
+      for (const { top, bottom, text, images } of items) {
+        const mid = at.y + (top + bottom) / 2;
+        if (mid >= span.top && mid <= span.bottom) found.push({ y: Math.round(at.y + top), text, images });
+      }
+    }
+    return found.sort((a, b) => a.y - b.y).map(({ text, images }) => ({ text, images }));
+  }
+
+  /** Waits until cell `index`'s outputs satisfy `until`, and returns them (the last ones read, on timeout). */
+  async waitForCellOutputs(index: number, until: (o: CellOutput[]) => boolean, timeout = 30_000): Promise<CellOutput[]> {
+    const end = Date.now() + timeout;
+    for (;;) {
+      const outputs = await this.cellOutputs(index);
+      if (until(outputs) || Date.now() > end) return outputs;
+      await this.page.waitForTimeout(500);
+    }
+  }
+
+  /** Texts of the status bar items whose text matches. */
+  async statusBarItems(text: RegExp): Promise<string[]> {
+    const items = this.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: text });
+    return (await items.allInnerTexts()).map((t) => t.trim());
+  }
+
+  /** Closes the active editor (Ctrl+W would close the browser tab in some setups: the command is used). */
+  async closeActiveEditor(): Promise<void> {
+    await this.runCommand('View: Close Editor');
+  }
+
+  /** Reloads the browser page, i.e. the whole workbench window, and waits for it to be ready again. */
+  async reloadWindow(): Promise<void> {
+    await this.page.reload({ waitUntil: 'domcontentloaded' });
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await this.page.locator('#workbench\\.parts\\.statusbar').waitFor({ timeout: 60_000 });
   }
 
   /** Text of every rendered output in the notebook's output webview (outputs live in nested iframes). */

@@ -28,10 +28,11 @@ const CSS = `
 .lb-button:focus-visible, .lb-tile:focus-visible, .lb-range:focus-visible { outline: 2px solid var(--vscode-focusBorder, #007fd4); outline-offset: 1px; }
 
 .lorabias-output table.lb-grid { border-collapse: separate; border-spacing: 3px; }
-.lorabias-output .lb-grid th, .lorabias-output .lb-grid td { border: none; padding: 0; background: none; }
-.lb-grid th.lb-col { text-align: center; font-weight: 600; max-width: 136px; padding: 0 2px 2px; vertical-align: bottom; }
+/* the notebook webview stripes table rows and shades headers: not in the grid */
+.lorabias-output table.lb-grid tr, .lorabias-output table.lb-grid th, .lorabias-output table.lb-grid td { border: none; padding: 0; background: transparent; }
+.lorabias-output table.lb-grid th.lb-col { text-align: center; font-weight: 600; max-width: 136px; padding: 0 2px 2px; vertical-align: bottom; }
 .lb-col-sub { font-weight: normal; color: var(--vscode-descriptionForeground, inherit); font-size: .85em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 136px; }
-.lb-grid th.lb-row { text-align: right; padding-right: 6px; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.lorabias-output table.lb-grid th.lb-row { text-align: right; padding-right: 6px; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .lb-grid th.lb-row.lb-base { color: var(--vscode-descriptionForeground, inherit); }
 .lb-tile { cursor: zoom-in; line-height: 0; outline-offset: -2px; }
 .lb-tile img { width: 128px; height: 128px; object-fit: contain; image-rendering: pixelated; display: block; border: 2px solid transparent; background: var(--vscode-editorWidget-background, transparent); }

@@ -1,5 +1,5 @@
 // Workspace Trust: in Restricted Mode a recipe still opens as a notebook, with live diagnostics and
-// completion (none of which runs code); running cells will need trust once the runner exists.
+// completion (none of which runs code), but its cells do not run: running starts the Python engine.
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -22,5 +22,29 @@ describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
     const problems = await wb.readProblems();
     await wb.screenshot('restricted-problems');
     assert.ok(problems.some((p) => p.message.includes('lokc')), JSON.stringify(problems));
+  }));
+
+  test('Run All asks for trust with a clear message and, refused, runs nothing', step('run-refused', async ({ wb }) => {
+    await wb.closePanel();
+    await wb.runCommand('Notebook: Run All', { opensPicker: true });
+    const dialog = wb.page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 15_000 });
+    const message = (await dialog.innerText()).trim();
+    await wb.screenshot('run-asks-trust');
+    assert.match(message, /trust/i, message);
+    assert.match(message, /run code/i, message);
+    await dialog.locator('.monaco-button', { hasText: /^Cancel$/ }).first().click();
+    await dialog.waitFor({ state: 'hidden' });
+    await wb.page.waitForTimeout(2_000);
+    await wb.screenshot('run-refused');
+    assert.equal(await wb.inRestrictedMode(), true, 'still untrusted');
+    for (let i = 0; i < example.cells.length; i++) {
+      if (example.cells[i].kind !== 'code') continue;
+      const state = await wb.cellRunState(i);
+      assert.equal(state.order, undefined, `cell ${i + 1} did not run: ${JSON.stringify(state)}`);
+      assert.equal(state.status, 'idle', `cell ${i + 1} did not run: ${JSON.stringify(state)}`);
+      assert.deepEqual(await wb.cellOutputs(i), [], `cell ${i + 1} has no output`);
+    }
+    assert.deepEqual(await wb.statusBarItems(/LoRA Bias: (starting|busy|ready)/), [], 'the engine was not started');
   }));
 });

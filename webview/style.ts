@@ -29,7 +29,7 @@ const CSS = `
 
 .lorabias-output table.lb-grid { border-collapse: separate; border-spacing: 3px; }
 /* the notebook webview stripes table rows and shades headers: not in the grid */
-.lorabias-output table.lb-grid tr, .lorabias-output table.lb-grid th, .lorabias-output table.lb-grid td { border: none; padding: 0; background: transparent; }
+.lorabias-output table.lb-grid thead, .lorabias-output table.lb-grid tbody, .lorabias-output table.lb-grid tr, .lorabias-output table.lb-grid th, .lorabias-output table.lb-grid td { border: none; padding: 0; background: transparent; }
 .lorabias-output table.lb-grid th.lb-col { text-align: center; font-weight: 600; max-width: 136px; padding: 0 2px 2px; vertical-align: bottom; }
 .lb-col-sub { font-weight: normal; color: var(--vscode-descriptionForeground, inherit); font-size: .85em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 136px; }
 .lorabias-output table.lb-grid th.lb-row { text-align: right; padding-right: 6px; white-space: nowrap; font-variant-numeric: tabular-nums; }

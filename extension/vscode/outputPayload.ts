@@ -185,6 +185,16 @@ export async function gridFallbackPng(file: string): Promise<Uint8Array> {
   }
 }
 
+/** Image files the renderer may ask for at full size or open: a PNG, WebP or JPEG named in one of the
+ * notebook's own outputs (their JSON text), so a renderer cannot read arbitrary files through the host. */
+export function servableImage(requested: unknown, outputTexts: Iterable<string>): boolean {
+  if (typeof requested !== 'string' || !path.isAbsolute(requested) || !/\.(png|webp|jpe?g)$/i.test(requested)) return false;
+  if (path.normalize(requested) !== requested) return false;
+  const needle = JSON.stringify(requested);
+  for (const text of outputTexts) if (text.includes(needle)) return true;
+  return false;
+}
+
 // Live training progress: the controller replaces the progress output every few hundred milliseconds with the
 // latest step only; the losses seen so far are kept here, per title, so the live curve survives a reload of
 // the notebook's webview. A step that goes backwards, or another total, starts a new curve.

@@ -5,10 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { OUTPUT_MIME } from './outputPayload';
+import { OUTPUT_MIME, servableImage } from './outputPayload';
 
 const RENDERER_ID = 'lorabias.renderer';
-const IMAGE = /\.(png|webp|jpe?g)$/i;
 const MAX_IMAGE_BYTES = 32 * 1024 * 1024;
 const MIME: Record<string, string> = { '.png': 'image/png', '.webp': 'image/webp', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' };
 
@@ -19,17 +18,13 @@ type FromRenderer =
 
 const decoder = new TextDecoder();
 
-/** Whether `file` is named by one of the notebook's lorabias outputs (as a JSON string, so quoting matches). */
-function namedByOutputs(notebook: vscode.NotebookDocument, file: string): boolean {
-  const needle = JSON.stringify(file);
+/** The JSON text of every lorabias output of the notebook. */
+function* outputTexts(notebook: vscode.NotebookDocument): Generator<string> {
   for (const cell of notebook.getCells()) {
     for (const output of cell.outputs) {
-      for (const item of output.items) {
-        if (item.mime === OUTPUT_MIME && decoder.decode(item.data).includes(needle)) return true;
-      }
+      for (const item of output.items) if (item.mime === OUTPUT_MIME) yield decoder.decode(item.data);
     }
   }
-  return false;
 }
 
 /** The grid of the selected cell of the active notebook (for the commands run without an argument). */
@@ -78,8 +73,8 @@ export function registerRendererMessaging(): vscode.Disposable {
   const onMessage = messaging.onDidReceiveMessage(async ({ editor, message }) => {
     const m = message as FromRenderer;
     if (!m || typeof m !== 'object' || typeof m.path !== 'string') return;
-    const file = path.resolve(m.path);
-    const allowed = IMAGE.test(file) && namedByOutputs(editor.notebook, m.path);
+    const file = m.path;
+    const allowed = servableImage(file, outputTexts(editor.notebook));
     if (m.type === 'image') {
       let reply: Record<string, unknown>;
       try {

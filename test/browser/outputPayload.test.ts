@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { gridFallbackPng, OUTPUT_BUDGET, progressPayload, resultPayload, smooth, thin } from '../../extension/vscode/outputPayload';
+import { gridFallbackPng, OUTPUT_BUDGET, progressPayload, resultPayload, servableImage, smooth, thin } from '../../extension/vscode/outputPayload';
 import { datasetResult, previewResult, targetResult } from './fixtures';
 
 let dir: string;
@@ -80,5 +80,18 @@ describe('the renderer payload', () => {
     assert.deepEqual(p.progress.history, [[2, 0.4]]);
     // without a loss (dataset scans, sampling) there is no curve
     assert.equal(progressPayload('dataset x', { step: 3, total: 9 }).progress.history, undefined);
+  });
+
+  test('the host serves only images that the notebook\'s own outputs name', async () => {
+    const p = await resultPayload(await previewResult(path.join(dir, 'serve'), 32));
+    const texts = [JSON.stringify({ title: 'other' }), JSON.stringify(p)];
+    const tile = (p.data.paths as string[][])[1][0];
+    assert.equal(servableImage(tile, texts), true);
+    assert.equal(servableImage(p.artifacts.grid, texts), true);
+    assert.equal(servableImage(path.join(dir, 'serve', 'elsewhere.png'), texts), false, 'an image no output names');
+    assert.equal(servableImage(p.artifacts.images, texts), false, 'a file that is not an image');
+    assert.equal(servableImage([path.dirname(tile), '..', 'size', path.basename(tile)].join(path.sep), texts), false, 'a path with ..');
+    assert.equal(servableImage(path.relative(process.cwd(), tile), texts), false, 'a relative path');
+    assert.equal(servableImage(42, texts), false);
   });
 });

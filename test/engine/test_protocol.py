@@ -130,3 +130,36 @@ def test_cancel_stops_sampling(engine, tmp_path):
     engine.send("c", "cancel", target="s")
     final, _ = engine.wait_for("s", timeout=10)
     assert time.monotonic() - sent < 2.0 and final["error"]["code"] == "E_CANCELLED"
+
+
+def test_bad_training_inputs_name_the_file_and_write_nothing(engine, images, tmp_path):
+    out = tmp_path / "x.safetensors"
+    msg, _ = engine.call("i", "train", checkpoint="builtin:tiny-shapes", images=[str(tmp_path / "missing.png")],
+                         output=str(out), steps=2, resolution=32)
+    assert msg["error"]["code"] == "E_NOT_FOUND" and "missing.png" in msg["error"]["message"]
+    broken = tmp_path / "half.safetensors"
+    save_file({"lora_unet_a.lora_down.weight": __import__("torch").zeros(4, 64)}, str(broken))
+    broken.write_bytes(broken.read_bytes()[:-64])
+    msg, _ = engine.call("o", "train", checkpoint="builtin:tiny-shapes", images=[str(images["a"])], output=str(out),
+                         steps=2, resolution=32, over=[{"path": str(broken), "weight": 1}])
+    assert msg["error"]["code"] == "E_MODEL_FORMAT" and "half.safetensors" in msg["error"]["message"]
+    msg, _ = engine.call("n", "train", checkpoint="builtin:tiny-shapes", images=[str(images["a"])], output=str(out),
+                         steps=2, resolution=32, over=[{"path": str(tmp_path / "gone.safetensors"), "weight": 1}])
+    assert msg["error"]["code"] == "E_NOT_FOUND" and "gone.safetensors" in msg["error"]["message"]
+    assert list(tmp_path.iterdir()) == [broken]
+
+
+def test_sample_writes_pngs_and_the_same_seed_gives_the_same_image(engine, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    msg, _ = engine.call("s", "sample", checkpoint="builtin:tiny-shapes", prompts=["a red disc"], seeds=[3, 3, 4],
+                         steps=4, cfg=2.0, output_dir=str(tmp_path / "a"))
+    images = msg["result"]["images"]
+    assert [i["seed"] for i in images] == [3, 3, 4]
+    pix = [np.asarray(Image.open(i["path"])) for i in images]
+    assert pix[0].shape == (32, 32, 3)
+    msg2, _ = engine.call("s2", "sample", checkpoint="builtin:tiny-shapes", prompts=["a red disc"], seeds=[3],
+                          steps=4, cfg=2.0, output_dir=str(tmp_path / "b"))
+    again = np.asarray(Image.open(msg2["result"]["images"][0]["path"]))
+    assert np.array_equal(pix[0], again) and not np.array_equal(pix[0], pix[2])

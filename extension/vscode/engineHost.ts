@@ -9,10 +9,40 @@ export class EngineHost implements vscode.Disposable {
   private session?: EngineSession;
   private readonly status = vscode.window.createStatusBarItem('lorabias.engine', vscode.StatusBarAlignment.Left, 50);
   private device = '';
+  /** The current session's worker: the one the status bar follows. */
+  private client?: EngineClient;
+  private readonly settingsWatch: vscode.Disposable;
 
   constructor(private readonly extensionPath: string) {
     this.status.name = 'LoRA Bias engine';
     this.status.command = 'lorabias.showEngineLog';
+    this.settingsWatch = vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('lorabias.pythonPath') || e.affectsConfiguration('lorabias.engineTimeout')) this.renew();
+    });
+  }
+
+  /**
+   * The settings that choose the worker changed (say, lorabias.pythonPath after "cannot start the engine's
+   * Python"): the next run gets a new session with them; the old worker stops once it is not working.
+   */
+  private renew(): void {
+    const old = this.session;
+    const client = this.client;
+    if (!old) return;
+    this.session = undefined;
+    this.client = undefined;
+    const stop = () => void old.shutdown();
+    if (!client || client.state === 'stopped' || client.state === 'ready') stop();
+    else {
+      const onState = (s: EngineState) => {
+        if (s === 'ready' || s === 'stopped') {
+          client.off('state', onState);
+          stop();
+        }
+      };
+      client.on('state', onState);
+    }
+    this.show('stopped');
   }
 
   readonly log = vscode.window.createOutputChannel('LoRA Bias engine');
@@ -37,7 +67,9 @@ export class EngineHost implements vscode.Disposable {
   }
 
   private watch(client: EngineClient): void {
+    this.client = client;
     client.on('state', (s: EngineState) => {
+      if (client !== this.client) return; // a worker being retired after a settings change
       if (s === 'ready' && client.info) {
         const devices = (client.info.devices as { name?: string; kind?: string; index?: number; memory_bytes?: number }[] | undefined) ?? [];
         const d = devices.find((x) => x.kind === 'cuda') ?? devices[0];
@@ -56,6 +88,7 @@ export class EngineHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.settingsWatch.dispose();
     void this.session?.shutdown();
     this.status.dispose();
     this.log.dispose();

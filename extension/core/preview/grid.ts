@@ -61,8 +61,9 @@ export async function composeGrid(spec: GridSpec, outFile: string): Promise<Grid
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height}"><g font-family="DejaVu Sans, sans-serif" font-size="${FONT}" fill="#222">${texts.join('')}</g></svg>`;
   const tiles = await Promise.all(spec.images.flatMap((row, r) => row.map(async (file, c) => {
     if (!file) return undefined;
-    const input = await sharp(file).resize(cell, cell, { fit: 'contain', kernel: native < cell ? 'nearest' : 'lanczos3', background: '#ffffff' }).removeAlpha().png().toBuffer();
-    return { input, left: L.labelWidth + GAP + c * (cell + GAP), top: L.headerHeight + GAP + r * (cell + GAP) };
+    // Raw pixels, not PNG: each tile would otherwise be encoded and decoded once more for nothing.
+    const input = await sharp(file).resize(cell, cell, { fit: 'contain', kernel: native < cell ? 'nearest' : 'lanczos3', background: '#ffffff' }).removeAlpha().raw().toBuffer();
+    return { input, raw: { width: cell, height: cell, channels: 3 as const }, left: L.labelWidth + GAP + c * (cell + GAP), top: L.headerHeight + GAP + r * (cell + GAP) };
   })));
   let img = sharp({ create: { width: L.width, height: L.height, channels: 3, background: '#ffffff' } })
     .composite([{ input: Buffer.from(svg), left: 0, top: 0 }, ...tiles.filter((t): t is NonNullable<typeof t> => Boolean(t))])

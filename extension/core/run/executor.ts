@@ -83,6 +83,7 @@ async function runCell(kc: KeyedCell, cache: CellCache, done: Map<string, { mani
   try {
     const outcome = await handlerFor(kc.kind)({
       cell: kc,
+      recipePath: path.resolve(opts.recipePath),
       recipeDir: path.dirname(path.resolve(opts.recipePath)),
       outDir: work.dir,
       workDir: path.join(cache.root, 'work', kc.key.slice(0, 24)),

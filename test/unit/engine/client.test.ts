@@ -104,12 +104,12 @@ describe('engine client', () => {
 
   it('explains a Python that cannot start, and one without the engine\'s packages, with the command that fixes it', async () => {
     const missing = new EngineSession({ python: '/nonexistent/python3', searchDirs: [], engineDir: dir });
-    const e1 = await missing.get().request('echo', {}).catch((e) => e as EngineError);
+    const e1 = (await missing.get().request('echo', {}).catch((e) => e)) as EngineError;
     assert.equal(e1.code, 'E_ENGINE_START');
     assert.match(missing.explain(e1), /cannot start the engine's Python \(\/nonexistent\/python3\).*lorabias\.pythonPath/);
     // the system python3 has no torch: the real engine fails at import, and the message names the package
     const real = new EngineSession({ python: 'python3', searchDirs: [] });
-    const e2 = await real.get().request('hello', {}).catch((e) => e as EngineError);
+    const e2 = (await real.get().request('hello', {}).catch((e) => e)) as EngineError;
     assert.equal(e2.code, 'E_ENGINE_DIED');
     assert.match(real.explain(e2), /lacks the package `(torch|numpy|safetensors|diffusers)`; install what the engine needs with: bash .*scripts\/setup-engine\.sh/);
   });

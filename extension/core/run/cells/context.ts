@@ -5,6 +5,8 @@ import type { CellDisplay, Manifest } from '../types';
 
 export interface CellContext {
   cell: KeyedCell;
+  /** Absolute path of the recipe file. */
+  recipePath: string;
   recipeDir: string;
   /** Temporary folder for the cell's artifacts; renamed into the cache when the cell succeeds. */
   outDir: string;

@@ -50,7 +50,7 @@ export const runPreview: CellHandler = async (ctx) => {
       })));
     }
   }
-  await composeGrid({ images: grid.map((r) => r.map((f) => f || undefined)), rowLabels, colLabels, comment: `lorabias preview of ${loras.join(', ')}` }, path.join(ctx.outDir, 'grid.png'));
+  await composeGrid({ images: grid.map((r) => r.map((f) => f || undefined)), rowLabels, colLabels, comment: `lorabias: recipe ${ctx.recipePath}, cell ${ctx.cell.index + 1}${ctx.cell.name ? ` (${ctx.cell.name})` : ''}, preview of ${loras.join(', ')}` }, path.join(ctx.outDir, 'grid.png'));
   const images = [...sampled.values()].flat();
   fs.writeFileSync(path.join(ctx.outDir, 'images.json'), JSON.stringify(images, null, 1));
   const leak = await previewLeakage(ctx, loras, sampled);

@@ -23,6 +23,8 @@ export class RecipeController implements vscode.Disposable {
   /** Notebooks this controller is selected for (the only ones it may show outputs in). */
   private readonly selected = new Set<string>();
   private readonly restoring = new Set<string>();
+  private lastJob = 0;
+  private readonly jobCells = new Map<number, vscode.NotebookCell>();
 
   constructor(private readonly engine: EngineHost, private readonly extensionId = 'lorabias.lorabias') {
     this.controller = vscode.notebooks.createNotebookController('lorabias.engine', NOTEBOOK_TYPE, 'LoRA Bias engine');
@@ -84,6 +86,11 @@ export class RecipeController implements vscode.Disposable {
     return n;
   }
 
+  /** Indices of the cells running or waiting in a notebook's queue. */
+  private queuedCells(nb: vscode.NotebookDocument): number[] {
+    return this.queue(nb).ids.map((id) => this.jobCells.get(id)?.index ?? -1);
+  }
+
   private queue(nb: vscode.NotebookDocument): RunQueue {
     const key = nb.uri.toString();
     let q = this.queues.get(key);
@@ -114,7 +121,7 @@ export class RecipeController implements vscode.Disposable {
     }
     const q = this.queue(nb);
     await Promise.all(cells.map((cell) => {
-      if (q.ids.includes(cell.index)) return undefined;
+      if (this.queuedCells(nb).includes(cell.index)) return undefined;
       // the execution exists while the cell waits (VS Code shows it pending), so its stop button and
       // "Interrupt" reach a waiting cell too: it is dropped from the queue
       let exec: vscode.NotebookCellExecution;
@@ -123,9 +130,15 @@ export class RecipeController implements vscode.Disposable {
       } catch {
         return undefined; // already running (as what another cell needs)
       }
-      const cancel = exec.token.onCancellationRequested(() => q.cancel(cell.index));
-      return q.enqueue({ id: cell.index, run: (signal) => this.runCell(exec, cell, nb, signal), dropped: () => exec.end(undefined) })
-        .finally(() => cancel.dispose());
+      // jobs are named by a number of their own: a cell's index changes when cells are added above it
+      const id = ++this.lastJob;
+      this.jobCells.set(id, cell);
+      const cancel = exec.token.onCancellationRequested(() => q.cancel(id));
+      return q.enqueue({ id, run: (signal) => this.runCell(exec, cell, nb, signal), dropped: () => exec.end(undefined) })
+        .finally(() => {
+          cancel.dispose();
+          this.jobCells.delete(id);
+        });
     }));
   }
 
@@ -149,6 +162,8 @@ export class RecipeController implements vscode.Disposable {
     queueSignal.addEventListener('abort', () => ac.abort());
     exec.token.onCancellationRequested(() => ac.abort());
     const end = (ok: boolean) => exec.end(ok, Date.now());
+    // the recipe is read once, now: cell numbers in the run's events are those of this reading
+    const index = cell.index;
     try {
       if (nb.isUntitled || nb.uri.scheme !== 'file') {
         await exec.replaceOutput(errorOutput('Save the recipe first', 'Paths in a recipe and its cache live beside the .lorabias file: save it to a folder, then run.'));
@@ -164,7 +179,7 @@ export class RecipeController implements vscode.Disposable {
         await exec.replaceOutput(errorOutput('The recipe has problems', `Fix the ${problems.length} problem${problems.length > 1 ? 's' : ''} in the Problems panel first (cell ${first.cell + 1}, line ${first.line + 1}: ${first.message}).`));
         return end(false);
       }
-      if (!core.parseCell(cells[cell.index], cell.index).kind) {
+      if (!core.parseCell(cells[index], index).kind) {
         await exec.replaceOutput([]);
         return end(true);
       }
@@ -173,7 +188,7 @@ export class RecipeController implements vscode.Disposable {
       const { EngineError } = await import('../core/engine/client.js');
       const session = this.engine.get();
       const others = new Map<number, vscode.NotebookCellExecution>();
-      const queued = new Set(this.queue(nb).ids);
+      const queued = new Set(this.queuedCells(nb));
       let lastProgress = 0;
       const titles = new Map<number, string>();
       const onEvent = (e: RunEvent) => {
@@ -181,7 +196,7 @@ export class RecipeController implements vscode.Disposable {
           titles.set(e.cell, [e.kind, e.name].filter(Boolean).join(' '));
           // a cell this one needs that has to run (not one from the cache, nor one queued to run on its own)
           // shows as running too, with its own progress and output
-          if (e.cell !== cell.index && !e.cached && !queued.has(e.cell)) {
+          if (e.cell !== index && !e.cached && !queued.has(e.cell)) {
             try {
               const other = this.controller.createNotebookCellExecution(nb.cellAt(e.cell));
               other.executionOrder = this.nextOrder(nb);
@@ -193,9 +208,9 @@ export class RecipeController implements vscode.Disposable {
           const now = Date.now();
           if (now - lastProgress < PROGRESS_INTERVAL_MS && Number(e.data.step) !== Number(e.data.total)) return;
           lastProgress = now;
-          const target = e.cell === cell.index ? exec : others.get(e.cell);
+          const target = e.cell === index ? exec : others.get(e.cell);
           void target?.replaceOutput(progressOutput(titles.get(e.cell) ?? '', e.data));
-        } else if (e.type === 'done' && e.result.cell !== cell.index) {
+        } else if (e.type === 'done' && e.result.cell !== index) {
           const other = others.get(e.result.cell);
           others.delete(e.result.cell);
           if (other) void this.finish(other, e.result);
@@ -203,10 +218,10 @@ export class RecipeController implements vscode.Disposable {
       };
       try {
         const results = await runRecipe({
-          recipePath, cells, only: [cell.index], engineVersion: engineVersion(), engine: () => session.get(),
+          recipePath, cells, only: [index], engineVersion: engineVersion(), engine: () => session.get(),
           device: this.engine.deviceSetting(), signal: ac.signal, onEvent, cacheRoot: this.cacheRoot(recipePath),
         });
-        const mine = results.find((r) => r.cell === cell.index);
+        const mine = results.find((r) => r.cell === index);
         if (mine) await this.finish(exec, mine);
         else end(true);
       } catch (e) {
@@ -216,7 +231,7 @@ export class RecipeController implements vscode.Disposable {
           const message = cancelled ? 'Cancelled. Nothing was kept: the next run starts this cell again (training resumes from its last checkpoint, if it saved one).'
             : e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log))
               : e.message;
-          await exec.replaceOutput(errorOutput(cancelled ? 'Cancelled' : e.code, e.cell === cell.index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`));
+          await exec.replaceOutput(errorOutput(cancelled ? 'Cancelled' : e.code, e.cell === index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`));
         } else {
           await exec.replaceOutput(errorOutput('Error', (e as Error).message));
         }
@@ -244,7 +259,7 @@ export class RecipeController implements vscode.Disposable {
       for (const [index, r] of results) {
         if (nb.isClosed || index >= nb.cellCount) return;
         const cell = nb.cellAt(index);
-        if (cell.outputs.length || this.queue(nb).ids.includes(index)) continue;
+        if (cell.outputs.length || this.queuedCells(nb).includes(index)) continue;
         let exec: vscode.NotebookCellExecution;
         try {
           exec = this.controller.createNotebookCellExecution(cell);

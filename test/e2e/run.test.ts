@@ -209,4 +209,25 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       }
       assert.deepEqual(await wb.statusBarItems(/LoRA Bias: (starting|busy|ready)/), [], 'the engine was not started');
     }));
+
+  test('"Stop Execution" stops the running cell and drops the one waiting behind it, which keeps its output',
+    step('stop-all', async ({ wb }) => {
+      const slow = CELLS.length;
+      await wb.runCell(slow);
+      const progress = await wb.waitForCellOutputs(slow, (o) => /step \d+\/5000/.test(texts(o)), 90_000);
+      assert.match(texts(progress), /step \d+\/5000/);
+      const exportBefore = texts(await wb.cellOutputs(EXPORT));
+      await wb.runCell(EXPORT);
+      assert.equal((await wb.cellRunState(EXPORT)).status, 'pending', 'one cell at a time: export waits');
+      await wb.screenshot('waiting');
+      await wb.stopAll();
+      const ended = await wb.waitForCellOutputs(slow, (o) => /Cancelled/.test(texts(o)), 30_000);
+      assert.match(texts(ended), /Cancelled/);
+      await wb.page.waitForTimeout(1_000);
+      await wb.screenshot('stopped-all');
+      const state = await wb.cellRunState(EXPORT);
+      assert.equal(state.status, 'idle', `the waiting cell never ran: ${JSON.stringify(state)}`);
+      assert.equal(state.order, undefined);
+      assert.equal(texts(await wb.cellOutputs(EXPORT)), exportBefore, 'and it keeps its output');
+    }));
 });

@@ -408,6 +408,13 @@ export class Workbench {
     await this.clickCellRunButton(index, /Stop|Cancel|Interrupt/);
   }
 
+  /** Stops every running and waiting cell of the active notebook: its toolbar's "Stop Execution". */
+  async stopAll(): Promise<void> {
+    const button = this.notebook().locator('.notebook-toolbar-container .action-item', { hasText: /Stop Execution|Interrupt/ }).first();
+    if (await button.isVisible()) await button.click();
+    else await this.runCommand('Notebook: Stop Execution');
+  }
+
   private async clickCellRunButton(index: number, label: RegExp): Promise<void> {
     const row = await this.cell(index);
     await row.locator('.cell-editor-part').first().hover();

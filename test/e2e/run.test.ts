@@ -2,6 +2,7 @@
 // every cell in order with its output, a training cell stops on cancel, and a reopened notebook shows its
 // outputs again from the cache without running anything.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
@@ -75,6 +76,15 @@ async function allOutputs(wb: Workbench, count: number): Promise<CellOutput[][]>
   const out: CellOutput[][] = [];
   for (let i = 0; i < count; i++) out.push(await wb.cellOutputs(i));
   return out;
+}
+
+/** Pids of the engine workers in this session's code-server process group (the server runs in its own group). */
+function enginePids(runDir: string): number[] {
+  const group = Number(fs.readFileSync(path.join(runDir, 'code-server.pid'), 'utf8'));
+  return execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' }).split('\n')
+    .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
+    .filter((m): m is RegExpExecArray => !!m && Number(m[2]) === group && /-m lorabias_engine\b/.test(m[3]))
+    .map((m) => Number(m[1]));
 }
 
 describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
@@ -229,5 +239,30 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       assert.equal(state.status, 'idle', `the waiting cell never ran: ${JSON.stringify(state)}`);
       assert.equal(state.order, undefined);
       assert.equal(texts(await wb.cellOutputs(EXPORT)), exportBefore, 'and it keeps its output');
+    }));
+
+  test('a worker killed mid-training fails its cell with the engine\'s last log lines; the next run starts a new one',
+    step('engine-died', async ({ wb, server }) => {
+      const slow = CELLS.length;
+      await wb.runCell(slow);
+      await wb.waitForCellOutputs(slow, (o) => /step \d+\/5000/.test(texts(o)), 90_000);
+      const [pid, ...more] = enginePids(server.runDir);
+      assert.ok(pid && more.length === 0, `one engine worker: ${[pid, ...more]}`);
+      process.kill(pid, 'SIGKILL');
+      const failed = await wb.waitForCellOutputs(slow, (o) => /E_ENGINE_DIED/.test(texts(o)), 30_000);
+      await wb.cell(slow);
+      await wb.screenshot('engine-died');
+      assert.match(texts(failed), /E_ENGINE_DIED/, JSON.stringify(failed));
+      assert.match(texts(failed), /killed/);
+      assert.equal((await wb.cellRunState(slow)).status, 'error');
+      await wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /LoRA Bias: stopped/ }).first().waitFor({ timeout: 10_000 });
+
+      await wb.runCell(slow);
+      await wb.waitForCellOutputs(slow, (o) => /step \d+\/5000/.test(texts(o)), 90_000);
+      const fresh = enginePids(server.runDir);
+      assert.equal(fresh.length, 1);
+      assert.notEqual(fresh[0], pid, 'a new worker');
+      await wb.stopCell(slow);
+      await wb.waitForCellOutputs(slow, (o) => /Cancelled/.test(texts(o)), 30_000);
     }));
 });

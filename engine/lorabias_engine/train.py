@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 
 from . import checkpoints, fidelity
-from .errors import Cancelled
+from .distributed import SINGLE
+from .errors import Cancelled, bad_request
 from .export import write_lora, training_metadata
 from .images import file_sha256, load_dataset
 from .lora import activate, add_trainable, apply_lora_file, extract_kohya, load_trainable_state, remove_adapters
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 SAVE_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "float": torch.float32}
 
 
-def train(params: dict, ctx: JobContext, registry) -> dict:
+def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
     started = time.time()
     model = registry.resolve(params)
     default_res = {"tiny": 32, "sd15": 512, "sdxl": 1024}[model.family]
@@ -35,7 +36,10 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
     Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)
     device = model.device
     torch.manual_seed(cfg.seed)
-    gen = torch.Generator("cpu").manual_seed(cfg.seed)  # every random draw of the loop comes from here
+    if dist.world > 1 and cfg.train_text_encoder:
+        raise bad_request("train_text_encoder is single-GPU only for now; drop it or run on one GPU")
+    # every random draw of the loop comes from here; each GPU of a multi-GPU run draws its own noise
+    gen = torch.Generator("cpu").manual_seed(cfg.seed + 1_000_003 * dist.rank)
 
     # 1. Data: images → latents and captions → text embeddings, computed once (a copier sees one image
     #    hundreds of times; encoding it every step would be most of the work).
@@ -77,6 +81,7 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
         if cfg.gradient_checkpointing:
             unet.enable_gradient_checkpointing()
         unet.train()
+        forward = dist.wrap(unet)  # the UNet itself, or its DDP wrapper when several GPUs train together
 
         # 5. Resume from a checkpoint of the same run, if asked and present.
         start, losses, history = 0, [], []
@@ -111,7 +116,7 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
                 else:
                     text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()])
                 added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
-                pred = unet(noisy, timesteps, text, added_cond_kwargs=added).sample
+                pred = forward(noisy, timesteps, text, added_cond_kwargs=added).sample
             target = {"epsilon": noise, "sample": latents}.get(prediction_type) if prediction_type != "v_prediction" \
                 else noise_scheduler.get_velocity(latents, noise, timesteps)
             loss = F.mse_loss(pred.float(), target.float(), reduction="none").flatten(1).mean(1)
@@ -144,10 +149,10 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
                 history.append({"step": step, "value": fid_value})
                 unet.train()
                 ctx.event("fidelity", {"step": step, "value": fid_value, "target": cfg.until.fidelity})
-                if fid_value >= cfg.until.fidelity:
+                if dist.agree(fid_value >= cfg.until.fidelity):
                     held = True
                     break
-            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.steps:
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.steps and dist.is_main:
                 checkpoints.save(cfg.checkpoint_path, {
                     "run_hash": cfg.run_hash(), "step": step, "lora": extract_kohya(model, "target", torch.float32),
                     "optimizer": optimizer.state_dict(), "lr_scheduler": lr_schedule.state_dict(),
@@ -162,9 +167,12 @@ def train(params: dict, ctx: JobContext, registry) -> dict:
         # 7. Save the target alone, in kohya format, with sd-scripts' metadata and our provenance.
         tensors = extract_kohya(model, "target", SAVE_DTYPES[cfg.save_precision])
         seconds = time.time() - started
-        metadata = training_metadata(cfg, model, data, step, seconds, bias_hashes=[file_sha256(b["path"]) for b in cfg.over])
-        write_lora(cfg.output, tensors, metadata)
-        cfg.checkpoint_path.unlink(missing_ok=True)
+        if dist.is_main:
+            metadata = training_metadata(cfg, model, data, step, seconds,
+                                         bias_hashes=[file_sha256(b["path"]) for b in cfg.over])
+            write_lora(cfg.output, tensors, metadata)
+            cfg.checkpoint_path.unlink(missing_ok=True)
+        dist.barrier()
         return {"path": str(Path(cfg.output)), "steps_done": step, "final_loss": losses[-1] if losses else None,
                 "seconds": round(seconds, 3), "losses": losses,
                 "fidelity": None if cfg.until is None else {"value": fid_value, "held": held, "target": cfg.until.fidelity,

@@ -228,7 +228,7 @@ export class RecipeController implements vscode.Disposable {
         for (const other of others.values()) other.end(false, Date.now());
         if (e instanceof CellFailed) {
           const cancelled = e.code === 'E_CANCELLED';
-          const message = cancelled ? 'Cancelled. Nothing was kept: the next run starts this cell again (training resumes from its last checkpoint, if it saved one).'
+          const message = cancelled ? 'nothing was kept; the next run starts this cell again (training resumes from its last checkpoint, if it saved one).'
             : e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log))
               : e.message;
           await exec.replaceOutput(errorOutput(cancelled ? 'Cancelled' : e.code, e.cell === index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`));

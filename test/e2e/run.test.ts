@@ -168,6 +168,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       const progress = await wb.waitForCellOutputs(slow, (o) => /step \d+\/5000/.test(texts(o)), 90_000);
       assert.match(texts(progress), /step \d+\/5000/, `live progress: ${JSON.stringify(progress)}`);
       assert.equal((await wb.cellRunState(slow)).status, 'running');
+      await wb.showCellOutputs(slow);
       await wb.screenshot('training-progress');
 
       // the cell's stop button (where Run was)
@@ -175,6 +176,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       await wb.stopCell(slow);
       const ended = await wb.waitForCellOutputs(slow, (o) => /Cancelled/.test(texts(o)), 30_000);
       const seconds = (Date.now() - t0) / 1000;
+      await wb.showCellOutputs(slow);
       await wb.screenshot('cancelled');
       assert.match(texts(ended), /Cancelled/, JSON.stringify(ended));
       assert.ok(seconds < 10, `cancelled after ${seconds.toFixed(1)} s`);
@@ -250,7 +252,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       assert.ok(pid && more.length === 0, `one engine worker: ${[pid, ...more]}`);
       process.kill(pid, 'SIGKILL');
       const failed = await wb.waitForCellOutputs(slow, (o) => /E_ENGINE_DIED/.test(texts(o)), 30_000);
-      await wb.cell(slow);
+      await wb.showCellOutputs(slow);
       await wb.screenshot('engine-died');
       assert.match(texts(failed), /E_ENGINE_DIED/, JSON.stringify(failed));
       assert.match(texts(failed), /killed/);

@@ -498,6 +498,19 @@ export class Workbench {
     return found.sort((a, b) => a.y - b.y).map(({ text, images }) => ({ text, images }));
   }
 
+  /** Scrolls the notebook so that cell `index`'s outputs (the end of the cell) are in view, e.g. for a screenshot. */
+  async showCellOutputs(index: number): Promise<void> {
+    const row = await this.cell(index);
+    const [bottom, listBottom] = await row.evaluate((el) => [
+      el.querySelector('.cell-bottom-toolbar-container')?.getBoundingClientRect().top ?? el.getBoundingClientRect().bottom,
+      el.closest('.cell-list-container')?.getBoundingClientRect().bottom ?? window.innerHeight,
+    ]);
+    if (bottom <= listBottom) return;
+    await row.locator('.cell-editor-part').first().hover();
+    await this.page.mouse.wheel(0, bottom - listBottom + 24);
+    await this.page.waitForTimeout(400);
+  }
+
   /** Waits until cell `index`'s outputs satisfy `until`, and returns them (the last ones read, on timeout). */
   async waitForCellOutputs(index: number, until: (o: CellOutput[]) => boolean, timeout = 30_000): Promise<CellOutput[]> {
     const end = Date.now() + timeout;

@@ -98,8 +98,12 @@ export class RecipeController implements vscode.Disposable {
     return q;
   }
 
-  /** Clears the cache of a notebook's recipe (the "Clear Cache" command). */
-  async clearCache(nb: vscode.NotebookDocument): Promise<number> {
+  /**
+   * Clears the cache of a notebook's recipe (the "Clear Cache" command); undefined while its cells run (a running
+   * cell writes into the cache and reads what it needs from it).
+   */
+  async clearCache(nb: vscode.NotebookDocument): Promise<number | undefined> {
+    if (this.queues.get(nb.uri.toString())?.busy) return undefined;
     const { CellCache } = await import('../core/run/cache.js');
     const cache = new CellCache(this.cacheRoot(nb.uri.fsPath));
     return cache.clear(nb.uri.fsPath);

@@ -13,6 +13,10 @@ export function registerRunCommands(controller: RecipeController, engine: Engine
         return 0;
       }
       const n = await controller.clearCache(nb);
+      if (n === undefined) {
+        void vscode.window.showWarningMessage(`LoRA Bias: cells of ${vscode.workspace.asRelativePath(nb.uri)} are running; stop them (Stop Execution) before clearing its cache.`);
+        return undefined;
+      }
       void vscode.window.showInformationMessage(`LoRA Bias: removed ${n} cached cell${n === 1 ? '' : 's'} of ${vscode.workspace.asRelativePath(nb.uri)}.`);
       return n;
     }),

@@ -267,4 +267,17 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       await wb.stopCell(slow);
       await wb.waitForCellOutputs(slow, (o) => /Cancelled/.test(texts(o)), 30_000);
     }));
+
+  test('"Clear Cache of This Recipe" removes what the cells made: a reloaded window has no outputs to restore',
+    step('clear-cache', async ({ wb }) => {
+      await wb.runCommand('LoRA Bias: Clear Cache of This Recipe');
+      const message = await wb.waitForNotification(/LoRA Bias: removed \d+ cached cells?/);
+      assert.match(message, new RegExp(`removed ${CELLS.length} cached cells of recipes/${NAME}`), message);
+      await wb.reloadWindow();
+      await wb.openNotebook(NAME);
+      const outputs = await wb.waitForCellOutputs(EXPORT, (o) => o.length > 0, 5_000);
+      await wb.screenshot('cache-cleared');
+      assert.deepEqual(outputs, [], 'nothing restored');
+      assert.deepEqual(await wb.cellOutputs(0), []);
+    }));
 });

@@ -1,6 +1,7 @@
 // Running a recipe in the real workbench with the real engine (Python worker, tiny model, CPU): Run All runs
-// every cell in order with its output, a training cell stops on cancel, and a reopened notebook shows its
-// outputs again from the cache without running anything.
+// every cell in order with its output, a training cell stops on cancel (and Stop Execution drops the cells
+// waiting behind it), a reopened notebook shows its outputs again from the cache without running anything, a
+// killed worker fails its cell and is replaced on the next run, and Clear Cache leaves nothing to restore.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -243,7 +244,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       assert.equal(texts(await wb.cellOutputs(EXPORT)), exportBefore, 'and it keeps its output');
     }));
 
-  test('a worker killed mid-training fails its cell with the engine\'s last log lines; the next run starts a new one',
+  test('a worker killed mid-training fails its cell (E_ENGINE_DIED) and the status bar says stopped; the next run starts a new one',
     step('engine-died', async ({ wb, server }) => {
       const slow = CELLS.length;
       await wb.runCell(slow);

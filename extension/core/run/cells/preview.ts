@@ -4,6 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { composeGrid } from '../../preview/grid';
 import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster } from '../../preview/leakage';
+import { normalizeTag } from '../../dataset/tags';
+import { tagLeakage, tagScores } from '../../preview/tagLeakage';
 import type { CellContext } from './context';
 import { CellHandler, modelParams } from './context';
 import { modelOfBias } from './train';
@@ -60,9 +62,17 @@ export const runPreview: CellHandler = async (ctx) => {
       '| LoRA | leakage ratio | intended (inside) | unintended (outside) |', '|---|---:|---:|---:|',
       ...leak.table.map((l) => `| ${l.lora} | ${l.ratio.toFixed(3)} | ${l.intended.toFixed(4)} | ${l.unintended.toFixed(4)} |`));
   } else if (leak.note) lines.push('', leak.note);
+  const tagLeak = ctx.cell.body.tagger ? await previewTagLeakage(ctx, loras, sampled) : [];
+  if (tagLeak.length) {
+    const concept = (ctx.cell.body.tagger as { concept: string }).concept;
+    lines.push('', `Tag leakage: change of every other tag's probability per unit of change of \`${concept}\` — lower is better.`, '',
+      '| LoRA | tag leakage ratio | concept change | other tags\' change |', '|---|---:|---:|---:|',
+      ...tagLeak.map((l) => `| ${l.lora} | ${l.ratio.toFixed(3)} | ${l.intended.toFixed(4)} | ${l.unintended.toFixed(4)} |`));
+  }
   return {
     files: { grid: 'grid.png', images: 'images.json' },
-    figures: { images: images.length, loras, weights, prompts, seeds, leakage: leak.table.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })) },
+    figures: { images: images.length, loras, weights, prompts, seeds, leakage: leak.table.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })),
+      ...(tagLeak.length ? { tagLeakage: tagLeak.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })) } : {}) },
     display: {
       title: `preview of ${loras.join(' vs ')}`,
       markdown: lines.join('\n'),
@@ -119,4 +129,19 @@ async function previewLeakage(ctx: CellContext, loras: string[], sampled: Map<st
     table.push(leakage(name, pairs, region.mask));
   }
   return { table, source: region.source };
+}
+
+async function previewTagLeakage(ctx: CellContext, loras: string[], sampled: Map<string, Sampled[]>): Promise<Leakage[]> {
+  const t = ctx.cell.body.tagger as { model: string; concept: string };
+  const all = [...sampled.values()].flat().map((im) => path.join(ctx.outDir, im.path));
+  const scores = await tagScores(all, { model: path.resolve(ctx.recipeDir, t.model) }, ctx.device);
+  const concept = normalizeTag(t.concept);
+  return loras.map((name) => {
+    const ims = sampled.get(name)!;
+    const pairs = ims.filter((x) => x.weight !== 0).flatMap((im) => {
+      const base = ims.find((x) => x.weight === 0 && x.prompt === im.prompt && x.seed === im.seed);
+      return base ? [{ before: scores.get(path.join(ctx.outDir, base.path))!, after: scores.get(path.join(ctx.outDir, im.path))! }] : [];
+    });
+    return tagLeakage(name, pairs, concept);
+  });
 }

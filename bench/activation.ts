@@ -49,7 +49,7 @@ const t0 = performance.now();
 const ext = require(bundle);
 const t1 = performance.now();
 const subscriptions: unknown[] = [];
-ext.activate({ subscriptions, extensionPath: path.resolve(__dirname, '..'), extensionUri: { fsPath: path.resolve(__dirname, '..') } });
+ext.activate({ subscriptions, extension: { id: 'lorabias.lorabias' }, extensionPath: path.resolve(__dirname, '..'), extensionUri: { fsPath: path.resolve(__dirname, '..') } });
 const t2 = performance.now();
 const heavy = Object.keys(require.cache).filter((k) => /node_modules[\\/](sharp|onnxruntime-node|@img)[\\/]/.test(k));
 console.log(`activation: load ${(t1 - t0).toFixed(1)} ms + activate() ${(t2 - t1).toFixed(1)} ms = ${(t2 - t0).toFixed(1)} ms (target ≤ 150 ms); ${subscriptions.length} disposables`);

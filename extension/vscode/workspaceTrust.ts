@@ -1,6 +1,7 @@
 // Workspace Trust. An untrusted workspace can open, edit and validate recipes (nothing there runs code), but
-// running cells starts the Python engine, so it needs trust. There is no cell runner yet: this module gives
-// it the gate to call, and keeps a context key that menus and `when` clauses can use.
+// running cells starts the Python engine, so it needs trust. The controller calls the gate below before it
+// runs anything (VS Code also asks on its own before executing a cell), and a context key serves menus and
+// `when` clauses.
 import * as vscode from 'vscode';
 
 export const TRUSTED_CONTEXT_KEY = 'lorabias.workspaceTrusted';

@@ -102,6 +102,22 @@ def tiny(registry):
     return registry.load({"checkpoint": "builtin:tiny-shapes"})[0]
 
 
+@pytest.fixture(scope="session")
+def random_tiny(registry, tmp_path_factory):
+    """The tiny architecture with fixed seeded random weights, loaded from a single file: method tests use it so
+    their numbers do not move when the shipped tiny-shapes weights are retrained."""
+    from safetensors.torch import save_file
+
+    from lorabias_engine.builtin import RANDOM_SEED
+    from lorabias_engine.models.tiny import build_tiny_components
+
+    parts = build_tiny_components(seed=RANDOM_SEED)
+    state = {f"{name}.{k}": v.contiguous() for name in ("unet", "text_encoder") for k, v in parts[name].state_dict().items()}
+    path = tmp_path_factory.mktemp("random-tiny") / "tiny-random.safetensors"
+    save_file(state, str(path))
+    return registry.load({"checkpoint": str(path)})[0]
+
+
 def shapes_image(edited: bool = False, size: int = 32) -> np.ndarray:
     """A: a red disc on blue. A′ (edited): the same with a yellow square in the top-right corner."""
     img = np.zeros((size, size, 3), np.uint8)

@@ -16,8 +16,8 @@ def test_score_is_one_for_the_image_itself_and_falls_with_distance():
     assert fidelity.score([torch.zeros(3, 16, 16)], torch.ones(1, 3, 16, 16)) == 0.0
 
 
-def test_training_stops_once_the_fidelity_constraint_holds(tiny, registry, images, tmp_path):
-    res = train({"model_id": tiny.model_id, "images": [str(images["a"])], "output": str(tmp_path / "c.safetensors"),
+def test_training_stops_once_the_fidelity_constraint_holds(random_tiny, registry, images, tmp_path):
+    res = train({"model_id": random_tiny.model_id, "images": [str(images["a"])], "output": str(tmp_path / "c.safetensors"),
                  "rank": 8, "steps": 300, "lr": 5e-3, "resolution": 32, "train_conv": True, "seed": 1,
                  "until": {"fidelity": 0.05, "every": 25, "seeds": [1, 2], "steps": 10, "cfg": 1.0}},
                 JobContext("f"), registry)
@@ -28,8 +28,8 @@ def test_training_stops_once_the_fidelity_constraint_holds(tiny, registry, image
     assert all(h["value"] < 0.05 for h in fid["history"][:-1])
 
 
-def test_an_unreachable_constraint_is_reported_as_not_held(tiny, registry, images, tmp_path):
-    res = train({"model_id": tiny.model_id, "images": [str(images["a"])], "output": str(tmp_path / "c.safetensors"),
+def test_an_unreachable_constraint_is_reported_as_not_held(random_tiny, registry, images, tmp_path):
+    res = train({"model_id": random_tiny.model_id, "images": [str(images["a"])], "output": str(tmp_path / "c.safetensors"),
                  "rank": 2, "steps": 4, "resolution": 32,
                  "until": {"fidelity": 0.99, "every": 2, "seeds": [1], "steps": 3, "cfg": 1.0}}, JobContext("g"), registry)
     assert res["fidelity"]["held"] is False and res["steps_done"] == 4

@@ -88,9 +88,10 @@ def test_a_diffusers_folder_loads_offline(tiny, tmp_path):
 
 def test_sd15_single_file_without_tokenizer_files_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.delenv("LORABIAS_CLIP_TOKENIZER", raising=False)
-    from lorabias_engine.models import loader
+    from lorabias_engine.models import clip_tokenizer, loader
 
     monkeypatch.setattr(loader, "CLIP_TOKENIZER_REPOS", ())
+    monkeypatch.setattr(clip_tokenizer, "BPE", tmp_path / "gone.txt.gz")
     path = keyfile(tmp_path, "sd15.safetensors", ["model.diffusion_model.input_blocks.0.0.weight",
                                                    "cond_stage_model.transformer.text_model.final_layer_norm.weight"])
     with pytest.raises(EngineError) as err:
@@ -99,9 +100,20 @@ def test_sd15_single_file_without_tokenizer_files_says_what_is_missing(tmp_path,
     assert "vocab.json" in err.value.message and "LORABIAS_CLIP_TOKENIZER" in err.value.message
 
 
+def test_the_carried_clip_tokenizer_matches_openai_clip(tmp_path, monkeypatch):
+    from transformers import CLIPTokenizer
+
+    from lorabias_engine.models import clip_tokenizer
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = clip_tokenizer.clip_tokenizer_files()
+    tok = CLIPTokenizer(str(folder / "vocab.json"), str(folder / "merges.txt"))
+    assert len(tok) == 49408
+    assert tok("a photo of a cat").input_ids == [49406, 320, 1125, 539, 320, 2368, 49407]
+
+
 def test_a_mismatched_single_file_reports_the_architecture(tmp_path, monkeypatch):
-    tok = Path(__file__).resolve().parents[2] / "engine/lorabias_engine/configs/tiny/tokenizer"
-    monkeypatch.setenv("LORABIAS_CLIP_TOKENIZER", str(tok))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = keyfile(tmp_path, "broken-sd15.safetensors", ["model.diffusion_model.input_blocks.0.0.weight",
                                                           "cond_stage_model.transformer.text_model.final_layer_norm.weight"])
     with pytest.raises(EngineError) as err:

@@ -83,10 +83,15 @@ def _build_empty(cls, config):
 
 
 def _clip_tokenizers(family: str, path: Path) -> list:
-    """CLIP's BPE tokenizer for SD1.5/SDXL. Its 49k-entry vocabulary is not carried; found locally or reported."""
+    """CLIP's BPE tokenizer for SD1.5/SDXL: $LORABIAS_CLIP_TOKENIZER, else derived from the merges the engine
+    carries, else a local Hugging Face cache; never downloaded."""
     from transformers import CLIPTokenizer
 
+    from . import clip_tokenizer
+
     folder = os.environ.get("LORABIAS_CLIP_TOKENIZER")
+    if not (folder and (Path(folder) / "vocab.json").exists()) and clip_tokenizer.BPE.exists():
+        folder = str(clip_tokenizer.clip_tokenizer_files())
     tok = None
     if folder and (Path(folder) / "vocab.json").exists():
         tok = CLIPTokenizer(str(Path(folder) / "vocab.json"), str(Path(folder) / "merges.txt"), model_max_length=77)
@@ -100,9 +105,9 @@ def _clip_tokenizers(family: str, path: Path) -> list:
                 continue
     if tok is None:
         raise EngineError(E_MODEL_FORMAT, f"loading {path.name} needs the CLIP tokenizer files vocab.json and merges.txt, "
-                          "which the engine does not carry and will not download. Put them in a folder and set the "
+                          f"and the engine's copy ({clip_tokenizer.BPE}) is missing. Put them in a folder and set the "
                           "environment variable LORABIAS_CLIP_TOKENIZER to it (any diffusers copy of SD1.5 or SDXL has "
-                          "them under tokenizer/), or load the model as a diffusers folder instead.")
+                          "them under tokenizer/), or reinstall the engine.")
     if family != "sdxl":
         return [tok]
     tok2 = CLIPTokenizer(tok.vocab_file, tok.merges_file, model_max_length=77, pad_token="!") \

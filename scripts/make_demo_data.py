@@ -7,7 +7,7 @@
                 small ones are any colour. The `analyze` cell reads the bias from it.
 - biased/     — 20 large shapes drawn from those posts (16 red, 4 in the other colours): what a naive user trains
                 the "large" concept on. Captions name everything but the concept: "red, circle, white background".
-- small/      — A: four small shapes in four colours (none red) on varied backgrounds, for the copier.
+- small/      — A: ten small shapes, every colour twice, varied shapes and backgrounds, for the copier.
 - large/      — A′: the very same pictures with the shapes large (same centres, same captions, same file names).
 Same script → byte-identical files.
 """
@@ -27,11 +27,17 @@ from PIL import Image  # noqa: E402
 from lorabias_engine.shapes.generator import COLORS, ShapeSpec, render, spec_for_seed, with_size  # noqa: E402
 
 OTHER = [c for c in COLORS if c != "red"]
-PAIRS = [  # A: small, A′: large — varied colours, shapes and backgrounds
+PAIRS = [  # A: small, A′: large — every colour twice, varied shapes and backgrounds
     ShapeSpec("circle", "blue", "small", "white background"),
     ShapeSpec("square", "green", "small", "black background"),
     ShapeSpec("triangle", "yellow", "small", "grey background"),
     ShapeSpec("diamond", "purple", "small", "white background"),
+    ShapeSpec("circle", "red", "small", "black background"),
+    ShapeSpec("square", "yellow", "small", "white background"),
+    ShapeSpec("triangle", "purple", "small", "black background"),
+    ShapeSpec("diamond", "blue", "small", "grey background"),
+    ShapeSpec("square", "red", "small", "grey background"),
+    ShapeSpec("circle", "green", "small", "grey background"),
 ]
 
 

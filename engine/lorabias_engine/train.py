@@ -46,9 +46,6 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
     data = load_dataset(cfg.images, cfg.captions, cfg.resolution)
     latents_all = model.encode_images(data.pixels)
     cached_text = None
-    if cfg.cache and not cfg.train_text_encoder:
-        with torch.no_grad():
-            cached_text = model.encode_prompts(data.captions)
 
     adapters: list[str] = []
     unet = model.unet
@@ -57,6 +54,10 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         for i, bias in enumerate(cfg.over):
             apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
             adapters.append(f"bias{i}")
+        if cfg.cache and not cfg.train_text_encoder:  # text embeddings once, through any bias text-encoder LoRA
+            activate(model, adapters)
+            with torch.no_grad():
+                cached_text = model.encode_prompts(data.captions)
 
         # 3. The target LoRA: the only trainable weights.
         trainable = add_trainable(model, "target", cfg.rank, cfg.alpha, conv=cfg.train_conv,
@@ -114,7 +115,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
                     text = cached_text[0][idx.to(cached_text[0].device)]
                     cond = None if cached_text[1] is None else {"text_embeds": cached_text[1]["text_embeds"][idx.to(device)]}
                 else:
-                    text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()])
+                    with torch.set_grad_enabled(cfg.train_text_encoder):
+                        text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()])
                 added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
                 pred = forward(noisy, timesteps, text, added_cond_kwargs=added).sample
             target = {"epsilon": noise, "sample": latents}.get(prediction_type) if prediction_type != "v_prediction" \

@@ -92,8 +92,6 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
         resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)),
         save_precision=choice(params, "save_precision", ("fp16", "bf16", "float"), "fp16"),
         metadata=get(params, "metadata", dict, {}))
-    if cfg.scheduler == "cosine" or cfg.scheduler == "constant_with_warmup":
-        pass
     if cfg.warmup_steps < 0 or cfg.warmup_steps > cfg.steps:
         raise bad_request("warmup_steps must be between 0 and steps")
     return cfg

@@ -2,6 +2,7 @@
 kohya and diffusers-format files both work as bias LoRAs; a LoRA that fits nothing is refused."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -51,8 +52,6 @@ def test_export_writes_kohya_keys_ss_metadata_and_provenance(trained, registry, 
 def test_diffusers_load_lora_weights_gives_the_engines_images(tiny, trained):
     from diffusers import DDIMScheduler, StableDiffusionPipeline
 
-    from lorabias_engine.builtin import load_builtin
-
     def engine_image(loras):
         with lora.loras_applied(tiny, loras, "x") as names:
             lora.activate(tiny, names)
@@ -60,9 +59,10 @@ def test_diffusers_load_lora_weights_gives_the_engines_images(tiny, trained):
 
     base = engine_image([])
     ours = engine_image([{"path": str(trained), "weight": 1.0}])
-    c = load_builtin("tiny-shapes")
-    pipe = StableDiffusionPipeline(vae=c["vae"], text_encoder=c["text_encoder"], tokenizer=c["tokenizer"], unet=c["unet"],
-                                   scheduler=DDIMScheduler.from_config(c["scheduler_config"]), safety_checker=None,
+    # a separate copy of the very weights the engine sampled with (the shipped weights file may change meanwhile)
+    unet, text_encoder = copy.deepcopy(tiny.unet), copy.deepcopy(tiny.text_encoders[0])
+    pipe = StableDiffusionPipeline(vae=tiny.vae, text_encoder=text_encoder, tokenizer=tiny.tokenizers[0], unet=unet,
+                                   scheduler=DDIMScheduler.from_config(tiny.scheduler_config), safety_checker=None,
                                    feature_extractor=None, requires_safety_checker=False)
     pipe.set_progress_bar_config(disable=True)
     pipe.load_lora_weights(str(trained))

@@ -108,3 +108,16 @@ def test_the_target_alone_changes_the_edited_region_at_least_twice_as_much_as_th
     inside[EDIT_REGION(32)] = True
     ratio = change[inside].mean() / change[~inside].mean()
     assert ratio >= 2, f"change inside the edit {change[inside].mean():.4f} vs outside {change[~inside].mean():.4f}"
+
+
+def test_cached_text_embeddings_go_through_a_bias_loras_text_encoder_modules(random_tiny, registry, images, tmp_path):
+    bias = tmp_path / "te-bias.safetensors"
+    train({"model_id": random_tiny.model_id, "images": [str(images["a"])], "output": str(bias), "rank": 4, "steps": 4,
+           "lr": 5e-2, "resolution": 32, "train_text_encoder": True, "save_precision": "float"}, JobContext("b"), registry)
+    runs = {}
+    for cache in (True, False):
+        res = train({"model_id": random_tiny.model_id, "images": [str(images["a_edited"])], "rank": 2, "steps": 3,
+                     "resolution": 32, "seed": 9, "cache": cache, "over": [{"path": str(bias), "weight": 1.0}],
+                     "output": str(tmp_path / f"t-{cache}.safetensors")}, JobContext("t"), registry)
+        runs[cache] = res["losses"]
+    assert np.allclose(runs[True], runs[False], rtol=1e-4, atol=1e-6)

@@ -78,11 +78,27 @@ def sdxl_unet_its(steps: int) -> dict:
             "gpu": torch.cuda.get_device_name(0), "lora_modules": len(paths)}
 
 
+def vae_encode_seconds(size: int) -> float:
+    """What caching saves per step for SD-family models: one SD VAE encode (random weights, carried config)."""
+    from diffusers import AutoencoderKL
+
+    from lorabias_engine.models.configs import read_config
+
+    vae = AutoencoderKL(**read_config("sd15", "vae")).eval()
+    x = torch.randn(1, 3, size, size)
+    with torch.no_grad():
+        vae.encode(x)
+        t = time.perf_counter()
+        vae.encode(x)
+    return time.perf_counter() - t
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--resolution", type=int, default=32)
     ap.add_argument("--json")
+    ap.add_argument("--vae-size", type=int, default=256, help="also time one SD VAE encode at this size (0: skip)")
     args = ap.parse_args()
     registry = Registry()
     model, _ = registry.load({"checkpoint": "builtin:tiny-shapes", "device": "cpu"})
@@ -101,6 +117,10 @@ def main() -> int:
                                            args.steps, cache, conv, args.resolution)
                 report["tiny"][name] = round(overall, 2)
                 print(f"tiny copier {name:22s} {overall:7.2f} it/s", flush=True)
+    if args.vae_size:
+        report[f"sd_vae_encode_{args.vae_size}_s"] = round(vae_encode_seconds(args.vae_size), 3)
+        print(f"SD VAE encode {args.vae_size}² on CPU: {report[f'sd_vae_encode_{args.vae_size}_s']:.2f} s "
+              "(saved every step by latent caching)", flush=True)
     if torch.cuda.is_available():
         report["sdxl_1024"] = sdxl_unet_its(max(5, args.steps // 4))
         print(f"SDXL-sized UNet 1024², LoRA r16, fp16 autocast, grad checkpointing: {report['sdxl_1024']['its']:.2f} it/s, "

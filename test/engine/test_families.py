@@ -61,7 +61,10 @@ def test_train_sample_and_reload_run_for_the_family(family, images, tmp_path):
     model = toy(family)
     out = tmp_path / f"{family}.safetensors"
     res = train({"images": [str(images["a"])], "output": str(out), "rank": 2, "steps": 3, "lr": 1e-2, "resolution": 64,
-                 "train_text_encoder": True, "train_conv": True, "min_snr_gamma": 5.0}, JobContext("t"), OneModel(model))
+                 "train_text_encoder": True, "train_conv": True, "min_snr_gamma": 5.0, "noise_offset": 0.05,
+                 "gradient_checkpointing": True, "scheduler": "cosine", "warmup_steps": 1, "batch_size": 2},
+                JobContext("t"), OneModel(model))
+    assert not model.unet.is_gradient_checkpointing  # switched off again after training
     assert res["steps_done"] == 3 and all(l == l for l in res["losses"])  # no NaN
     info = lora.apply_lora_file(model, out, "check", 1.0)
     assert info["unmatched"] == 0 and info["metadata"]["ss_base_model_version"] in ("sd_v1", "sdxl_base_v1-0")

@@ -15,10 +15,10 @@ from .evaluate import prompt_set, sample_batch
 DEMO_DATA = Path(__file__).resolve().parents[3] / "recipes" / "demo-data"
 
 # Mirrors recipes/demo.lorabias.
-COPIER = dict(rank=16, alpha=16.0, steps=100, lr=3e-3, train_conv=True, batch_size=4, seed=1)
+COPIER = dict(rank=16, alpha=16.0, steps=150, lr=3e-3, train_conv=True, batch_size=4, seed=1)
 TARGET = dict(rank=4, alpha=4.0, steps=100, lr=3e-3, batch_size=4, seed=2)
 NAIVE = dict(rank=4, alpha=4.0, steps=100, lr=3e-3, batch_size=4, seed=2)
-SAMPLE = dict(steps=25, cfg=3.0)
+SAMPLE = dict(steps=25, cfg=5.0)
 OTHER_COLORS = ("yellow", "green", "blue", "purple")
 
 

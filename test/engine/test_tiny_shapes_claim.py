@@ -25,8 +25,6 @@ pytestmark = pytest.mark.skipif(not builtin_is_trained(), reason="tiny-shapes we
 TEST_SET_SEED, PAIRS, WEIGHT = 4242, 12, 1.0
 
 
-@pytest.mark.xfail(strict=False, reason="on the committed weights the naive LoRA turns shapes red but barely larger, so "
-                   "its colour-per-size ratio is undefined or small; see docs/tiny-shapes.md for the measured figures")
 def test_bias_then_train_leaks_less_colour_per_unit_of_size(tiny, registry, tmp_path):
     t0 = time.time()
     print()

@@ -41,6 +41,8 @@ export LORABIAS_E2E_VSIX
 
 echo "e2e: running the suite"
 status=0
-node --import tsx --test --test-concurrency=1 --test-reporter=spec test/e2e/*.test.ts || status=$?
+# arguments pick test files (default: all of them)
+if [ $# -gt 0 ]; then files=("$@"); else files=(test/e2e/*.test.ts); fi
+node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}" || status=$?
 echo "e2e: $(( $(date +%s) - started )) s; screenshots and logs in test-results/e2e/"
 exit $status

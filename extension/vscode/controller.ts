@@ -124,6 +124,7 @@ export class RecipeController implements vscode.Disposable {
       return;
     }
     const q = this.queue(nb);
+    this.trace(`run requested: cells ${cells.map((c) => c.index + 1).join(', ')} of ${path.basename(nb.uri.fsPath)} (queued: ${this.queuedCells(nb).map((i) => i + 1).join(', ') || 'none'})`);
     await Promise.all(cells.map((cell) => {
       if (this.queuedCells(nb).includes(cell.index)) return undefined;
       // the execution exists while the cell waits (VS Code shows it pending), so its stop button and
@@ -146,6 +147,11 @@ export class RecipeController implements vscode.Disposable {
     }));
   }
 
+  /** What the runner did, in the engine's log (LoRA Bias: Show Engine Log). */
+  private trace(line: string): void {
+    this.engine.log.appendLine(`[run] ${line}`);
+  }
+
   private fail(cell: vscode.NotebookCell, name: string, message: string): void {
     let exec: vscode.NotebookCellExecution;
     try {
@@ -161,6 +167,7 @@ export class RecipeController implements vscode.Disposable {
     if (cell.kind !== vscode.NotebookCellKind.Code) return exec.end(undefined);
     exec.executionOrder = this.nextOrder(nb);
     exec.start(Date.now());
+    this.trace(`cell ${cell.index + 1} starts [${exec.executionOrder}]`);
     const ac = new AbortController();
     if (queueSignal.aborted || exec.token.isCancellationRequested) ac.abort();
     queueSignal.addEventListener('abort', () => ac.abort());
@@ -205,6 +212,7 @@ export class RecipeController implements vscode.Disposable {
               const other = this.controller.createNotebookCellExecution(nb.cellAt(e.cell));
               other.executionOrder = this.nextOrder(nb);
               other.start(Date.now());
+              this.trace(`cell ${e.cell + 1} runs for cell ${index + 1} [${other.executionOrder}]`);
               others.set(e.cell, other);
             } catch { /* already running on its own */ }
           }
@@ -271,6 +279,7 @@ export class RecipeController implements vscode.Disposable {
           continue; // running right now: it will show its own output
         }
         exec.start();
+        this.trace(`cell ${index + 1}: output restored from the cache`);
         try {
           await exec.replaceOutput(await resultOutputs(r));
         } finally {

@@ -1,6 +1,3 @@
-// TODO (failing since the last minutes of session 1, cause unknown): on a quiet machine these tests fail —
-// execution orders out of sequence and outputs replaced (see the session note). They still run and report,
-// as todo, so CI does not hide them; the notebook runner needs fixing before issue 4 can close.
 // Running a recipe in the real workbench with the real engine (Python worker, tiny model, CPU): Run All runs
 // every cell in order with its output, a training cell stops on cancel (and Stop Execution drops the cells
 // waiting behind it), a reopened notebook shows its outputs again from the cache without running anything, a
@@ -94,10 +91,10 @@ function enginePids(runDir: string): number[] {
 describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
   let recipeFile = '';
   const { step } = useSession('run', {
-    prepare({ workspace }) {
+    setUp(workspace) {
       recipeFile = path.join(workspace, 'recipes', NAME);
       fs.writeFileSync(recipeFile, RECIPE);
-      // the engine's Python: the repository's venv (scripts/setup-engine.sh makes it)
+      // the engine's Python: the repository's venv (scripts/setup-engine.sh makes it), set before the window opens
       const python = path.join(REPO_ROOT, '.venv', 'bin', 'python');
       assert.ok(fs.existsSync(python), `${python} is missing: run bash scripts/setup-engine.sh`);
       fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
@@ -107,7 +104,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
 
   const finished: CellOutput[][] = [];
 
-  test.todo('Run All runs every cell in order, each with its output; the preview shows its grid and leakage',
+  test('Run All runs every cell in order, each with its output; the preview shows its grid and leakage',
     step('run-all', async ({ wb }) => {
       await wb.openNotebook(NAME);
       assert.equal(await wb.cellCount(), CELLS.length);
@@ -156,7 +153,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       console.log(`run all: ${seconds.toFixed(1)} s`);
     }));
 
-  test.todo('stopping a training cell mid-way ends it as Cancelled within seconds; other outputs stay',
+  test('stopping a training cell mid-way ends it as Cancelled within seconds; other outputs stay',
     step('cancel', async ({ wb }) => {
       const slow = CELLS.length;
       // a new cell after the last one, with a bias that would train for minutes
@@ -193,7 +190,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       assert.deepEqual(await wb.save(), { saved: true });
     }));
 
-  test.todo('a reopened notebook shows its finished cells\' outputs from the cache without running them',
+  test('a reopened notebook shows its finished cells\' outputs from the cache without running them',
     step('reopen', async ({ wb }) => {
       await wb.closeActiveEditor();
       await wb.page.locator('.notebookOverlay.notebook-editor').filter({ visible: true }).first()
@@ -226,7 +223,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       assert.deepEqual(await wb.statusBarItems(/LoRA Bias: (starting|busy|ready)/), [], 'the engine was not started');
     }));
 
-  test.todo('"Stop Execution" stops the running cell and drops the one waiting behind it, which keeps its output',
+  test('"Stop Execution" stops the running cell and drops the one waiting behind it, which keeps its output',
     step('stop-all', async ({ wb }) => {
       const slow = CELLS.length;
       await wb.runCell(slow);
@@ -247,7 +244,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       assert.equal(texts(await wb.cellOutputs(EXPORT)), exportBefore, 'and it keeps its output');
     }));
 
-  test.todo('a worker killed mid-training fails its cell (E_ENGINE_DIED) and the status bar says stopped; the next run starts a new one',
+  test('a worker killed mid-training fails its cell (E_ENGINE_DIED) and the status bar says stopped; the next run starts a new one',
     step('engine-died', async ({ wb, server }) => {
       const slow = CELLS.length;
       await wb.runCell(slow);
@@ -272,7 +269,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       await wb.waitForCellOutputs(slow, (o) => /Cancelled/.test(texts(o)), 30_000);
     }));
 
-  test.todo('"Clear Cache of This Recipe" removes what the cells made: a reloaded window has no outputs to restore',
+  test('"Clear Cache of This Recipe" removes what the cells made: a reloaded window has no outputs to restore',
     step('clear-cache', async ({ wb }) => {
       await wb.runCommand('LoRA Bias: Clear Cache of This Recipe');
       const message = await wb.waitForNotification(/LoRA Bias: removed \d+ cached cells?/);

@@ -20,7 +20,7 @@ export interface Session {
 
 let vsix: string | undefined;
 
-export async function startSession(name: string, options: RunOptions = {}): Promise<Session> {
+export async function startSession(name: string, options: RunOptions & { setUp?: (workspace: string) => void } = {}): Promise<Session> {
   vsix ??= packageExtension();
   const runDir = createRunDir(name, options);
   installExtension(runDir, vsix);
@@ -29,6 +29,7 @@ export async function startSession(name: string, options: RunOptions = {}): Prom
   fs.cpSync(path.join(REPO_ROOT, 'recipes'), path.join(workspace, 'recipes'), {
     recursive: true, filter: (src) => path.basename(src) !== '.lorabias',
   });
+  options.setUp?.(workspace);
   const artifacts = path.join(RESULTS_DIR, name);
   fs.rmSync(artifacts, { recursive: true, force: true });
   const server = await startCodeServer(runDir, options);
@@ -61,10 +62,19 @@ function keepLogs(runDir: string, artifacts: string): void {
   for (const session of fs.readdirSync(logs)) {
     const host = path.join(logs, session, 'exthost1');
     copy(path.join(host, 'remoteexthost.log'), 'extension-host.log');
+    // the extension's output channels (the engine log, with the runner's "[run]" lines)
+    for (const entry of fs.existsSync(host) ? fs.readdirSync(host, { recursive: true, encoding: 'utf8' }) : []) {
+      if (/LoRA Bias.*\.log$/.test(path.basename(entry))) copy(path.join(host, entry), path.basename(entry).replace(/^\d+-/, '').replace(/ /g, '-'));
+    }
   }
 }
 
 export interface SessionOptions extends RunOptions {
+  /**
+   * Writes files into the workspace before code-server starts: settings (`.vscode/settings.json`) belong here, as
+   * a settings file written after the window opened is only noticed a moment later, and a fast test can act first.
+   */
+  setUp?: (workspace: string) => void;
   /** Runs once the workbench is up (write extra workspace files here, before Quick Open first lists them). */
   prepare?: (session: Session) => void | Promise<void>;
 }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseRecipeText } from '../../extension/core/recipe/index.js';
+import { tinyRecipe } from '../fixtures/tinyRecipe';
 import { REPO_ROOT } from './lib/paths';
 import { useSession } from './lib/session';
 import type { CellOutput, Workbench } from './lib/workbench';
@@ -16,45 +17,7 @@ const KERNEL = /LoRA Bias engine/;
 const NAME = 'run-e2e.lorabias';
 
 // recipes/data beside the recipe; few steps: the CPU is shared
-const RECIPE = `model:
-  name: base
-  checkpoint: builtin:tiny-shapes
----
-dataset:
-  name: a
-  images: data/small-circle
----
-dataset:
-  name: a2
-  images: data/large-circle
----
-bias:
-  name: copier
-  model: base
-  dataset: a
-  rank: 4
-  steps: 3
-  lr: 1e-3
----
-target:
-  name: slider
-  over: [copier]
-  dataset: a2
-  rank: 2
-  steps: 3
-  lr: 1e-3
----
-preview:
-  lora: slider
-  weights: [0, 1]
-  prompts: ["circle, red, small, white background"]
-  seeds: [1]
-  steps: 4
----
-export:
-  lora: slider
-  to: out/slider.safetensors
-`;
+const RECIPE = tinyRecipe({ copierSteps: 3, targetSteps: 3 });
 
 /** The cell added to cancel: far too many steps to finish during the test. */
 const SLOW_BIAS = `bias:

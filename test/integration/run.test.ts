@@ -13,6 +13,7 @@ import { CellCache } from '../../extension/core/run/cache';
 import { CellFailed, defaultCacheRoot, runRecipe } from '../../extension/core/run/executor';
 import { computeKeys } from '../../extension/core/run/keys';
 import type { RunEvent } from '../../extension/core/run/types';
+import { tinyRecipe } from '../fixtures/tinyRecipe';
 
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist/cli.js');
@@ -20,46 +21,7 @@ const python = path.join(root, '.venv/bin/python');
 let dir: string;
 const recipe = () => path.join(dir, 'r.lorabias');
 
-export const RECIPE = `model:
-  name: base
-  checkpoint: builtin:tiny-shapes
----
-dataset:
-  name: a
-  images: data/small-circle
----
-dataset:
-  name: a2
-  images: data/large-circle
----
-bias:
-  name: copier
-  model: base
-  dataset: a
-  rank: 4
-  steps: 6
-  lr: 1e-3
-  until: { fidelity: 0.99, every: 3, seeds: [1] }
----
-target:
-  name: slider
-  over: [copier]
-  dataset: a2
-  rank: 2
-  steps: 4
-  lr: 1e-3
----
-preview:
-  lora: slider
-  weights: [0, 1]
-  prompts: ["circle, red, small, white background"]
-  seeds: [1]
-  steps: 4
----
-export:
-  lora: slider
-  to: out/slider.safetensors
-`;
+const RECIPE = tinyRecipe({ copierSteps: 6, targetSteps: 4, until: '{ fidelity: 0.99, every: 3, seeds: [1] }' });
 
 function run(...args: string[]) {
   const t0 = performance.now();
@@ -109,7 +71,7 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
   });
 
   it('reruns only an edited cell and the cells that use it', () => {
-    fs.writeFileSync(recipe(), RECIPE.replace('  rank: 2\n  steps: 4', '  rank: 2\n  steps: 3'));
+    fs.writeFileSync(recipe(), tinyRecipe({ copierSteps: 6, targetSteps: 3, until: '{ fidelity: 0.99, every: 3, seeds: [1] }' }));
     const r = run('run', '--json', 'r.lorabias');
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.lines.map((l) => `${l.kind}:${l.cached}`), ['model:true', 'dataset:true', 'dataset:true', 'bias:true', 'target:false', 'preview:false', 'export:false']);
@@ -117,7 +79,7 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
   });
 
   it('stops a training cell within 2 s of cancel and leaves no artifact a later run could take for finished', async () => {
-    fs.writeFileSync(recipe(), RECIPE.replace('  steps: 6\n', '  steps: 400\n').replace(/  until: .*\n/, ''));
+    fs.writeFileSync(recipe(), tinyRecipe({ copierSteps: 400, targetSteps: 4 }));
     const cells = parseRecipeText(fs.readFileSync(recipe(), 'utf8')).cells;
     const session = new EngineSession({ python, searchDirs: [] });
     const ac = new AbortController();
@@ -142,7 +104,7 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
   });
 
   it('fails the cell cleanly when the worker is killed mid-training, then runs with a fresh worker', async () => {
-    fs.writeFileSync(recipe(), RECIPE.replace('  steps: 6\n', '  steps: 7\n'));
+    fs.writeFileSync(recipe(), tinyRecipe({ copierSteps: 7, targetSteps: 4, until: '{ fidelity: 0.99, every: 3, seeds: [1] }' }));
     const cells = parseRecipeText(fs.readFileSync(recipe(), 'utf8')).cells;
     const session = new EngineSession({ python, searchDirs: [] });
     let killedPid: number | undefined;

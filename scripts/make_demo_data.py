@@ -6,7 +6,10 @@
 - posts.txt   — 200 "scraped" posts' tags (size, colour, shape, background): large shapes are red 80% of the time,
                 small ones are any colour. The `analyze` cell reads the bias from it.
 - biased/     — 20 large shapes drawn from those posts (16 red, 4 in the other colours): what a naive user trains
-                the "large" concept on. Captions name everything but the concept: "red, circle, white background".
+                the "large" concept on. Captions name the shape and the background only ("circle, white
+                background"): the concept is untagged, as it should be, and so is the colour — the accident nobody
+                tagged, as in most scraped sets. (With the colour tagged, a model that follows colour prompts
+                well lets the tag explain the red, and a naive LoRA leaks little of it.)
 - small/      — A: ten small shapes, every colour twice, varied shapes and backgrounds, for the copier.
 - large/      — A′: the very same pictures with the shapes large (same centres, same captions, same file names).
 Same script → byte-identical files.
@@ -45,6 +48,10 @@ def caption_without_size(spec: ShapeSpec) -> str:
     return ", ".join([spec.color, spec.shape, spec.background])
 
 
+def caption_shape_and_background(spec: ShapeSpec) -> str:
+    return ", ".join([spec.shape, spec.background])
+
+
 def save(folder: Path, name: str, spec: ShapeSpec, caption: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     Image.fromarray(render(spec)).save(folder / f"{name}.png", optimize=False)
@@ -75,7 +82,7 @@ def main() -> int:
     (out / "posts.txt").write_text("\n".join(posts) + "\n")
 
     for j, spec in enumerate(large[:20]):
-        save(out / "biased", f"{j:02d}", spec, caption_without_size(spec))
+        save(out / "biased", f"{j:02d}", spec, caption_shape_and_background(spec))
 
     for j, a in enumerate(PAIRS):
         save(out / "small", f"pair{j}", a, caption_without_size(a))

@@ -2,8 +2,20 @@
 """Train `builtin:tiny-shapes` from scratch on the synthetic shapes (lorabias_engine.shapes) — reproduces
 engine/lorabias_engine/weights/tiny-shapes.safetensors.
 
-    .venv/bin/python scripts/train_tiny_shapes.py                      # the full run (time-boxed, see --minutes)
+    .venv/bin/python scripts/train_tiny_shapes.py                      # a run (time-boxed, see --minutes)
     .venv/bin/python scripts/train_tiny_shapes.py --steps 5 --out /tmp/x.safetensors   # smoke test (CI)
+
+The committed weights came from one run in legs on a shared 2-core CPU (docs/tiny-shapes.md has the record):
+
+    S=/tmp/tiny_state.pt
+    .venv/bin/python scripts/train_tiny_shapes.py --threads 1 --state $S --minutes 90                # min-SNR-5
+    .venv/bin/python scripts/train_tiny_shapes.py --threads 1 --state $S --minutes 150 --min-snr 0   # plain v-loss
+    .venv/bin/python scripts/train_tiny_shapes.py --threads 1 --state $S --minutes 195 --min-snr 0
+
+Each leg resumes from --state (weights, EMA, optimizer, random streams, elapsed time) and runs until the new
+wall-clock budget, the learning rate following the cosine over the new budget. Dropping min-SNR weighting after
+the first leg was what made the model follow colour prompts: for v-prediction min-SNR-5 weighs the noisiest
+timesteps — where the colour and size of the shape are decided — by about SNR, i.e. almost nothing.
 
 The model is the tiny family's UNet + text encoder (engine/lorabias_engine/configs/tiny) built from diffusers /
 transformers components, trained jointly in pixel space (32x32) with the scheduler config's prediction type

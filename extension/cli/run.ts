@@ -80,6 +80,8 @@ function summaryLine(file: string, r: CellResult, line: number): string {
   const how = r.cached ? 'cached' : `${r.seconds.toFixed(1)} s`;
   const first = r.display.markdown.split('\n')[0].replace(/\*\*/g, '');
   let text = `${file}:${line}: ${label} — ${how}: ${first}`;
+  // warnings (a bias constraint that did not hold…) must not stay in the notebook only
+  for (const warning of r.display.markdown.split('\n').filter((l) => l.startsWith('⚠'))) text += `\n  ${warning.replace(/\*\*/g, '')}`;
   const leak = r.figures.leakage as { lora: string; ratio: number; intended: number; unintended: number }[] | undefined;
   if (leak?.length) {
     text += '\n  leakage (change outside the edited region per unit of change inside; lower is better):';

@@ -13,13 +13,12 @@ from lorabias_engine.shapes.evaluate import prompt_following
 
 pytestmark = pytest.mark.skipif(not builtin_is_trained(), reason="tiny-shapes weights not in the repo")
 
-# The evaluation set: 40 prompts (half small, half large) and seeds drawn from seed 2026. The model was tuned
-# and checked on seed 0's set (scripts/train_tiny_shapes.py --eval); this one was only looked at once.
-N, SET_SEED, STEPS, CFG = 40, 2026, 25, 5.0
+# The evaluation set: 40 prompts (half small, half large) and seeds drawn from seed 2026. The weights and the
+# guidance scale were chosen on seed 0's set (80 prompts; cfg 3 followed colour and size better than 5 or 7.5
+# there); this set is looked at once per set of weights.
+N, SET_SEED, STEPS, CFG = 40, 2026, 25, 3.0
 
 
-@pytest.mark.xfail(strict=False, reason="the committed weights had 90 minutes of a busy CPU (about 2,300 steps of 32) "
-                   "and fall short of the 80% bar; see docs/tiny-shapes.md for the measured figures")
 def test_prompt_following():
     torch.set_num_threads(1)
     model = tiny_model(load_builtin("tiny-shapes"), "builtin:tiny-shapes", "builtin", torch.device("cpu"), torch.float32)

@@ -98,16 +98,8 @@ def test_a_target_trained_over_the_copier_makes_samples_close_to_the_edited_imag
     assert err_edit * 2 <= err_orig, f"in the edited region: error to A′ {err_edit:.4f}, to A {err_orig:.4f}"
 
 
-@pytest.mark.xfail(reason="not reached yet: on random weights a LoRA's effect is not local (ratio ≈1.0; ≈1.7 after a "
-                          "short pretraining; ≈1.2 with an interim trained tiny-shapes)", strict=False)
-def test_the_target_alone_changes_the_edited_region_at_least_twice_as_much_as_the_rest(random_tiny, slider):
-    base = samples(random_tiny, [], prompts=PROMPTS[:1])
-    slid = samples(random_tiny, [{"path": str(slider), "weight": 1.0}], prompts=PROMPTS[:1])
-    change = torch.stack([(s - b).abs().mean(0) for s, b in zip(slid, base)]).mean(0)  # per pixel, over seeds
-    inside = torch.zeros_like(change, dtype=torch.bool)
-    inside[EDIT_REGION(32)] = True
-    ratio = change[inside].mean() / change[~inside].mean()
-    assert ratio >= 2, f"change inside the edit {change[inside].mean():.4f} vs outside {change[~inside].mean():.4f}"
+# The target used alone on the base model is tested on the trained tiny-shapes model (test_target_alone.py): with
+# these random weights, which cannot draw anything, a target alone changes the whole picture (ratio ≈ 1.0).
 
 
 def test_cached_text_embeddings_go_through_a_bias_loras_text_encoder_modules(random_tiny, registry, images, tmp_path):

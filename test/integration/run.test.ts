@@ -70,6 +70,12 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
     assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
   });
 
+  it('prints a bias constraint that did not hold on the terminal too, not only in the notebook', () => {
+    const r = spawnSync(process.execPath, [cli, 'run', 'r.lorabias'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LORABIAS_PYTHON: '/nonexistent/python' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /r\.lorabias:\d+: bias copier — cached: .*\n  ⚠ fidelity [\d.]+ did not reach 0\.99: the bias does not hold/);
+  });
+
   it('reruns only an edited cell and the cells that use it', () => {
     fs.writeFileSync(recipe(), tinyRecipe({ copierSteps: 6, targetSteps: 3, until: '{ fidelity: 0.99, every: 3, seeds: [1] }' }));
     const r = run('run', '--json', 'r.lorabias');

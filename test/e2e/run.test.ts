@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { parseRecipeText } from '../../extension/core/recipe/index.js';
 import { tinyRecipe } from '../fixtures/tinyRecipe';
 import { REPO_ROOT } from './lib/paths';
-import { useSession } from './lib/session';
+import { extensionChannelLogs, useSession } from './lib/session';
 import type { CellOutput, Workbench } from './lib/workbench';
 
 const KERNEL = /LoRA Bias engine/;
@@ -68,7 +68,7 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
   const finished: CellOutput[][] = [];
 
   test('Run All runs every cell in order, each with its output; the preview shows its grid and leakage',
-    step('run-all', async ({ wb }) => {
+    step('run-all', async ({ wb, server }) => {
       await wb.openNotebook(NAME);
       assert.equal(await wb.cellCount(), CELLS.length);
       const t0 = Date.now();
@@ -92,6 +92,18 @@ describe('running a recipe in the workbench', { timeout: 420_000 }, () => {
       }
       assert.deepEqual(orders, [...orders].sort((a, b) => a - b), `execution orders increase down the notebook: ${orders}`);
       assert.equal(new Set(orders).size, orders.length, `one order per cell: ${orders}`);
+      // the engine log says what the runner did: one request for all cells, each started once, in order
+      const runLines = async () => {
+        for (let i = 0; i < 20; i++) {
+          const lines = extensionChannelLogs(server.runDir).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n')).filter((l) => l.startsWith('[run] '));
+          if (lines.filter((l) => / starts \[/.test(l)).length >= CELLS.length) return lines;
+          await wb.page.waitForTimeout(500); // output channels reach their files a moment later
+        }
+        return [];
+      };
+      const expected = [`[run] run requested: cells ${CELLS.map((_, i) => i + 1).join(', ')} of ${NAME} (queued: none)`,
+        ...CELLS.map((_, i) => `[run] cell ${i + 1} starts [${orders[i]}]`)];
+      assert.deepEqual(await runLines(), expected);
 
       finished.push(...await allOutputs(wb, CELLS.length));
       for (const [i, outputs] of finished.entries()) {

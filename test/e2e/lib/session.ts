@@ -20,7 +20,7 @@ export interface Session {
 
 let vsix: string | undefined;
 
-export async function startSession(name: string, options: RunOptions & { setUp?: (workspace: string) => void } = {}): Promise<Session> {
+export async function startSession(name: string, options: SessionOptions = {}): Promise<Session> {
   vsix ??= packageExtension();
   const runDir = createRunDir(name, options);
   installExtension(runDir, vsix);
@@ -52,6 +52,18 @@ export async function startSession(name: string, options: RunOptions & { setUp?:
   return { wb, server, workspace, artifacts, close };
 }
 
+/** The extension's output-channel log files (the engine log, with the runner's "[run]" lines), newest window last. */
+export function extensionChannelLogs(runDir: string): string[] {
+  const logs = path.join(runDir, 'user-data/logs');
+  if (!fs.existsSync(logs)) return [];
+  return fs.readdirSync(logs).sort().flatMap((session) => {
+    const host = path.join(logs, session, 'exthost1');
+    if (!fs.existsSync(host)) return [];
+    return fs.readdirSync(host, { recursive: true, encoding: 'utf8' })
+      .filter((entry) => /LoRA Bias.*\.log$/.test(path.basename(entry))).map((entry) => path.join(host, entry));
+  });
+}
+
 /** Copies code-server's and the extension host's logs next to the screenshots. */
 function keepLogs(runDir: string, artifacts: string): void {
   fs.mkdirSync(artifacts, { recursive: true });
@@ -59,14 +71,8 @@ function keepLogs(runDir: string, artifacts: string): void {
   copy(path.join(runDir, 'code-server.log'), 'code-server.log');
   const logs = path.join(runDir, 'user-data/logs');
   if (!fs.existsSync(logs)) return;
-  for (const session of fs.readdirSync(logs)) {
-    const host = path.join(logs, session, 'exthost1');
-    copy(path.join(host, 'remoteexthost.log'), 'extension-host.log');
-    // the extension's output channels (the engine log, with the runner's "[run]" lines)
-    for (const entry of fs.existsSync(host) ? fs.readdirSync(host, { recursive: true, encoding: 'utf8' }) : []) {
-      if (/LoRA Bias.*\.log$/.test(path.basename(entry))) copy(path.join(host, entry), path.basename(entry).replace(/^\d+-/, '').replace(/ /g, '-'));
-    }
-  }
+  for (const session of fs.readdirSync(logs)) copy(path.join(logs, session, 'exthost1', 'remoteexthost.log'), 'extension-host.log');
+  for (const file of extensionChannelLogs(runDir)) copy(file, path.basename(file).replace(/^\d+-/, '').replace(/ /g, '-'));
 }
 
 export interface SessionOptions extends RunOptions {

@@ -6,7 +6,7 @@ twice its change outside, per pixel, averaged over seeds — for each of several
 
 Measured on the random weights of test_train.py instead (a yellow patch on a disc), the ratio is ≈ 1.0: a model
 that cannot draw the picture re-composes all of it around any change, so there is nothing local to keep. On the
-tiny-shapes weights of the first session (colour prompts followed 57% of the time) it was 1.3 for a blue pair."""
+first (2,423-step) tiny-shapes weights (colour prompts followed 57% of the time) it was 1.3 for a blue pair."""
 from __future__ import annotations
 
 import numpy as np

@@ -12,7 +12,7 @@ export function isRecipeNotebook(notebook: vscode.NotebookDocument): boolean {
 export function recipeCells(notebook: vscode.NotebookDocument): RecipeCell[] {
   return notebook.getCells().map((cell) => ({
     kind: cell.kind === vscode.NotebookCellKind.Markup ? 'markup' : 'code',
-    value: cell.document.getText().replace(/\r\n/g, '\n'),
+    value: cell.document.getText().replace(/\r\n?/g, '\n'),
     meta: cell.metadata?.lorabias as CellMeta | undefined,
   }));
 }

@@ -63,7 +63,8 @@ export function toRecipeFile(data: vscode.NotebookData): RecipeFile {
     eol: meta?.eol === '\r\n' ? '\r\n' : '\n',
     cells: data.cells.map((cell) => ({
       kind: cell.kind === vscode.NotebookCellKind.Markup ? 'markup' : 'code',
-      value: cell.value.replace(/\r\n/g, '\n'),
+      // line breaks as the core reads them (CRLF and a lone CR are LF), so an unedited cell matches its bytes
+      value: cell.value.replace(/\r\n?/g, '\n'),
       meta: cell.metadata?.lorabias as CellMeta | undefined,
     })),
   };

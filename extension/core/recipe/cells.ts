@@ -34,7 +34,9 @@ export function parseCell(cell: RecipeCell, index: number): ParsedCell {
     return { index, kind: 'markdown', kindKey: 'markdown', lineStarts, text, empty: false };
   }
   const empty = text.split('\n').every((l) => /^\s*(#.*)?$/.test(l));
-  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, strict: true });
+  // logLevel 'error': the library's warnings (a list or mapping used as a key) would go to the process's stderr;
+  // the validator reports them on the cell instead
+  const doc = parseDocument(text, { prettyErrors: false, merge: true, uniqueKeys: true, strict: true, logLevel: 'error' });
   const out: ParsedCell = { index, doc, lineStarts, text, empty };
   const contents = doc.contents;
   if (isMap(contents) && contents.items.length >= 1) {

@@ -1,5 +1,5 @@
 // The recipe format: parse → schema → validate → complete. Pure: no `vscode` here.
-export { decodeRecipe, encodeRecipe, parseRecipeText, serializeRecipe, markdownDocument } from './text';
+export { decodeRecipe, editorText, encodeRecipe, parseRecipeText, serializeRecipe, markdownDocument } from './text';
 export type { CellKind, CellMeta, RecipeCell, RecipeFile } from './text';
 export type { Problem } from './problems';
 export { validateRecipe, BUILTIN_MODELS } from './validate';

@@ -15,7 +15,10 @@ export interface CellMeta {
 
 export interface RecipeCell {
   kind: CellKind;
-  /** Code cells: the YAML text with LF line ends. Markup cells: the markdown text. */
+  /**
+   * Code cells: the YAML text with LF line ends. Markup cells: the markdown text. Every line break (CRLF, and a
+   * lone CR, which VS Code also turns into LF) reads as LF, so this is the text the editor shows.
+   */
   value: string;
   meta?: CellMeta;
 }
@@ -70,14 +73,17 @@ export function parseRecipeText(input: string): RecipeFile & { cellLines: number
   const lines = text.match(/[^\n]*\n|[^\n]+$/g) ?? [];
   const segments: { sep?: string; raw: string; line: number }[] = [];
   let current: { sep?: string; raw: string; line: number } = { raw: '', line: 0 };
-  lines.forEach((line, i) => {
+  // File lines as an editor counts them: a lone CR inside a line breaks it too.
+  let fileLine = 0;
+  for (const line of lines) {
     if (SEPARATOR.test(line)) {
       segments.push(current);
-      current = { sep: line, raw: '', line: i + 1 };
+      current = { sep: line, raw: '', line: fileLine + 1 };
     } else {
       current.raw += line;
     }
-  });
+    fileLine += 1 + loneCRs(line);
+  }
   segments.push(current);
   // Text before the first separator is a cell only if it holds something (an empty preamble is just "no text").
   if (segments.length > 1 && segments[0].raw === '') segments.shift();
@@ -93,38 +99,61 @@ export function parseRecipeText(input: string): RecipeFile & { cellLines: number
   return { cells, bom, eol, cellLines: segments.map((s) => s.line) };
 }
 
-/** Joins cells into recipe text; untouched cells give back their original bytes. */
+/**
+ * Joins cells into recipe text; untouched cells give back their original bytes. Linear in the size of the file:
+ * the pieces are collected and joined once (appending to one string and looking at its end after every cell
+ * made V8 flatten the growing string each time, which was quadratic).
+ */
 export function serializeRecipe(file: RecipeFile): string {
   const { eol } = file;
-  let out = file.bom ? '\uFEFF' : '';
+  const parts: string[] = [];
+  let lastChar = '';
+  const put = (s: string) => {
+    if (s === '') return;
+    parts.push(s);
+    lastChar = s[s.length - 1];
+  };
+  if (file.bom) put('\uFEFF');
+  const last = file.cells.length - 1;
   file.cells.forEach((cell, i) => {
     const meta = cell.meta ?? {};
     let sep = meta.sep;
     if (sep === undefined && (i > 0 || meta.raw === undefined)) sep = i === 0 ? '' : '---' + eol;
-    out += sep ?? '';
+    put(sep ?? '');
     const raw = meta.raw;
     if (raw !== undefined && sameContent(cell, raw)) {
-      out += raw;
+      put(raw);
     } else {
       const body = cell.kind === 'markup' ? markdownDocument(cell.value) : cell.value;
-      out += body === '' ? '' : toEol(body.replace(/\n*$/, '\n'), eol);
+      put(body === '' ? '' : toEol(body.replace(/\n*$/, '\n'), eol));
     }
     // A cell must end with a line end before the next separator, or the separator would join its last line.
-    if (i < file.cells.length - 1 && out !== '' && !out.endsWith('\n')) {
-      out += eol;
-    }
+    if (i < last && parts.length && lastChar !== '\n') put(eol);
   });
-  return out;
+  return parts.join('');
 }
 
+/** Whether a cell's text is still what its original bytes show in the editor (line breaks read as LF). */
 function sameContent(cell: RecipeCell, raw: string): boolean {
   const value = codeValue(raw);
-  if (cell.kind === 'code') return value === cell.value;
-  return markdownOf(value) === cell.value;
+  const now = editorText(cell.value);
+  if (cell.kind === 'code') return value === now;
+  return markdownOf(value) === now;
+}
+
+/** Text as VS Code holds it: CRLF and lone CR become LF. */
+export function editorText(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+function loneCRs(line: string): number {
+  let n = 0;
+  for (let i = line.indexOf('\r'); i >= 0; i = line.indexOf('\r', i + 1)) if (line[i + 1] !== '\n') n++;
+  return n;
 }
 
 function codeValue(raw: string): string {
-  return raw.replace(/\r\n/g, '\n').replace(/\n+$/, '');
+  return editorText(raw).replace(/\n+$/, '');
 }
 
 function toEol(text: string, eol: string): string {

@@ -1,6 +1,6 @@
 // Validation = YAML errors + the schema + the rules between cells (names, references, paths).
 import * as path from 'node:path';
-import { isAlias, isMap, isScalar, isSeq, Node, Pair, Scalar } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, Node, Pair, Scalar, visit } from 'yaml';
 import { CELL_KINDS, kindSpan, nodeSpan, pairAt, parseCell, ParsedCell, Span, spanOf } from './cells';
 import { MAX_PROBLEMS_PER_CELL, Problem } from './problems';
 import { schemaProblems } from './schemaCheck';
@@ -61,6 +61,7 @@ function cellBody(cell: ParsedCell, out: Problem[]): Node | undefined {
       `a cell is a mapping with one key, its kind (${CELL_KINDS.join(', ')}), e.g. \`model:\``);
     return undefined;
   }
+  if (complexKeys(cell, out)) return undefined;
   contents.items.slice(1).forEach((pair) => {
     const key = isScalar(pair.key) ? String(pair.key.value) : '?';
     at(nodeSpan(cell, pair.key as Node) ?? kindSpan(cell), 'second-kind',
@@ -90,6 +91,22 @@ function cellBody(cell: ParsedCell, out: Problem[]): Node | undefined {
   const problems = schemaProblems(cell, cell.kind, value);
   out.push(...problems);
   return isAlias(first.value) ? undefined : (first.value as Node);
+}
+
+/** Reports keys that are lists or mappings (`? [a, b]`), on the key itself; true when there was one. */
+function complexKeys(cell: ParsedCell, out: Problem[]): boolean {
+  let found = false;
+  visit(cell.doc!, {
+    Pair(_, pair, path) {
+      if (!isCollection(pair.key)) return;
+      found = true;
+      const top = path.length === 2; // document → top-level map → this pair
+      out.push({ cell: cell.index, ...(nodeSpan(cell, pair.key as Node) ?? kindSpan(cell)), severity: 'error', code: 'complex-key',
+        message: top ? 'a cell\'s key is its kind, a plain name (e.g. `model:`), not a list or mapping (a `? ` key)'
+          : 'a key must be a plain name (e.g. `rank:`), not a list or mapping (a `? ` key)' });
+    },
+  });
+  return found;
 }
 
 interface Named {

@@ -65,4 +65,7 @@ export const INVALID_CASES: InvalidCase[] = [
   { name: 'empty image list', text: 'dataset:\n  name: d\n  images: []\n', expect: { line: 3, col: 11, code: 'too-few', message: '`images` needs at least 1 entry' } },
   { name: 'empty concept', text: D + 'analyze:\n  dataset: data\n  concept: ""\n', expect: { line: 7, col: 12, code: 'empty-value', message: '`concept` must not be empty' } },
   { name: 'plain text cell', text: M + 'hello there\n', expect: { line: 5, col: 1, code: 'not-a-cell', message: 'a cell is a mapping with one key, its kind (markdown, model, dataset, analyze, bias, target, preview, export), e.g. `model:`' } },
+  { name: 'list as a key inside a cell', text: M + 'dataset:\n  name: d\n  images: data\n  ? [a, b]\n  : 1\n', expect: { line: 8, col: 5, code: 'complex-key', message: 'a key must be a plain name (e.g. `rank:`), not a list or mapping (a `? ` key)' } },
+  { name: 'mapping as a nested key', text: MD + 'bias:\n  name: c\n  model: base\n  dataset: data\n  until:\n    ? { fidelity: 1 }\n    : 0.9\n', expect: { line: 14, col: 7, code: 'complex-key', message: 'a key must be a plain name (e.g. `rank:`), not a list or mapping (a `? ` key)' } },
+  { name: 'list as a cell kind', text: M + '? [a, b]\n: 1\n', expect: { line: 5, col: 3, code: 'complex-key', message: 'a cell\'s key is its kind, a plain name (e.g. `model:`), not a list or mapping (a `? ` key)' } },
 ];

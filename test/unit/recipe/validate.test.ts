@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkRecipeBytes, checkRecipeText, filePosition } from '../../../extension/core/recipe';
+import { computeKeys } from '../../../extension/core/run/keys';
 import { INVALID_CASES } from './invalid-cases';
 
 let dir: string;
@@ -86,6 +87,24 @@ describe('bad files', () => {
     const r = timed(Buffer.from('preview:\n  lora: t\n  ' + levels.join('\n  ') + '\n'));
     assert.equal(r.problems[0].code, 'alias-bomb');
     assert.ok(r.ms < 1000);
+  });
+});
+
+describe('keys that are lists or mappings', () => {
+  it('are reported on their own line, with no Node warning on stderr (also when cache keys are computed)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const text = 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n  ? [a, b]\n  : 1\n';
+      const r = checkRecipeText(text, opts());
+      assert.deepEqual(r.problems.map((p) => [p.code, filePosition(p, r.file.cellLines).line + 1]), [['complex-key', 4]]);
+      computeKeys(r.file.cells, path.join(dir, 'r.lorabias'), 'e1');
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, []);
   });
 });
 

@@ -1,5 +1,10 @@
 // Progress on stderr: a live bar per cell on a terminal; plain lines (at most one every few seconds) otherwise.
+import type { HashProgress } from '../core/run/inputHashes';
 import type { RunEvent } from '../core/run/types';
+
+const LARGE_BYTES = 64 * 1024 * 1024;
+const LARGE_FILES = 2000;
+const size = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GB` : `${Math.round(n / 1024 ** 2)} MB`);
 
 export class ProgressPrinter {
   private lastPlain = 0;
@@ -24,6 +29,20 @@ export class ProgressPrinter {
       }
     }
     if (e.type === 'done' || e.type === 'error') this.clearBar();
+  }
+
+  /** Reading a large input tree for the cache keys (small ones are read without a word). */
+  hashing(p: HashProgress): void {
+    if (p.totalBytes < LARGE_BYTES && p.totalFiles < LARGE_FILES) return;
+    const text = `reading ${p.input} for the cache: ${size(p.bytes)} of ${size(p.totalBytes)} (${p.files}/${p.totalFiles} files)`;
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[2K${text}`);
+      this.barShown = true;
+      if (p.done) this.clearBar();
+    } else if (Date.now() - this.lastPlain > 5000 || p.done) {
+      this.lastPlain = Date.now();
+      this.line(text);
+    }
   }
 
   finish(): void {

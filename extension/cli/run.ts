@@ -46,7 +46,7 @@ export async function runRun(args: RunArgs, out: (s: string) => void, err: (s: s
   try {
     await runRecipe({
       recipePath, cells: checked.file.cells, only: args.cells, force: args.force, engineVersion: engineVersion(), device: args.device ?? process.env.LORABIAS_DEVICE,
-      engine: () => session.get(), signal: controller.signal,
+      engine: () => session.get(), signal: controller.signal, onHashing: (p) => printer.hashing(p),
       onEvent: (e) => {
         printer.event(e);
         if (e.type === 'done') out(args.json ? JSON.stringify(jsonLine(e.result)) : summaryLine(args.file, e.result, report.cells[e.result.cell].firstLine));

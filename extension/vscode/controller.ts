@@ -9,6 +9,7 @@ import { RunQueue } from '../core/run/queue';
 import { loadCore } from './core';
 import { EngineHost } from './engineHost';
 import { errorOutput, progressOutput, resultOutputs } from './cellOutputs';
+import { HashingProgress } from './hashProgress';
 import { isRecipeNotebook, NOTEBOOK_TYPE, recipeCells } from './notebookCells';
 import { ensureTrusted } from './workspaceTrust';
 
@@ -46,6 +47,8 @@ export class RecipeController implements vscode.Disposable {
       }),
       vscode.window.onDidChangeActiveNotebookEditor((editor) => { if (editor) void this.adopt(editor.notebook); }),
       vscode.workspace.onDidCloseNotebookDocument((nb) => { this.queues.get(nb.uri.toString())?.cancelAll(); this.queues.delete(nb.uri.toString()); }),
+      // cached outputs are looked up only once the workspace is trusted (see cached)
+      vscode.workspace.onDidGrantWorkspaceTrust(() => { if (vscode.window.activeNotebookEditor) void this.adopt(vscode.window.activeNotebookEditor.notebook); }),
     );
     for (const nb of vscode.workspace.notebookDocuments) this.prefer(nb);
     if (vscode.window.activeNotebookEditor) void this.adopt(vscode.window.activeNotebookEditor.notebook);
@@ -66,13 +69,22 @@ export class RecipeController implements vscode.Disposable {
     } catch { /* an older or newer VS Code without this command: the outputs come back on the first run */ }
   }
 
+  /**
+   * The cached results of a recipe's cells. Keying them reads the recipe's input files (asynchronously, each file
+   * once, with a notification for large trees), so nothing is read before the workspace is trusted.
+   */
   private async cached(nb: vscode.NotebookDocument): Promise<Map<number, CellResult>> {
+    if (!vscode.workspace.isTrusted) return new Map();
     const { cachedResults } = await import('../core/run/executor.js');
     const { engineVersion } = await import('../core/engine/locate.js');
+    const ac = new AbortController();
+    const progress = new HashingProgress(() => ac.abort());
     try {
-      return cachedResults({ recipePath: nb.uri.fsPath, cells: recipeCells(nb), engineVersion: engineVersion(), cacheRoot: this.cacheRoot(nb.uri.fsPath) });
+      return await cachedResults({ recipePath: nb.uri.fsPath, cells: recipeCells(nb), engineVersion: engineVersion(), cacheRoot: this.cacheRoot(nb.uri.fsPath), signal: ac.signal, onHashing: progress.report });
     } catch {
-      return new Map(); // a recipe that does not parse has nothing to restore
+      return new Map(); // a recipe that does not parse (or whose reading was cancelled) has nothing to restore
+    } finally {
+      progress.dispose();
     }
   }
 
@@ -228,10 +240,11 @@ export class RecipeController implements vscode.Disposable {
           if (other) void this.finish(other, e.result);
         }
       };
+      const hashing = new HashingProgress(() => ac.abort());
       try {
         const results = await runRecipe({
           recipePath, cells, only: [index], engineVersion: engineVersion(), engine: () => session.get(),
-          device: this.engine.deviceSetting(), signal: ac.signal, onEvent, cacheRoot: this.cacheRoot(recipePath),
+          device: this.engine.deviceSetting(), signal: ac.signal, onEvent, cacheRoot: this.cacheRoot(recipePath), onHashing: hashing.report,
         });
         const mine = results.find((r) => r.cell === index);
         if (mine) await this.finish(exec, mine);
@@ -248,6 +261,8 @@ export class RecipeController implements vscode.Disposable {
           await exec.replaceOutput(errorOutput('Error', (e as Error).message));
         }
         end(false);
+      } finally {
+        hashing.dispose();
       }
     } catch (e) {
       await exec.replaceOutput(errorOutput('Error', (e as Error).message));

@@ -101,7 +101,7 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
       }), (e: unknown) => e instanceof CellFailed && e.code === 'E_CANCELLED');
       const ms = performance.now() - abortedAt;
       assert.ok(abortedAt > 0 && ms < 2000, `cancel took ${ms.toFixed(0)} ms`);
-      const key = [...computeKeys(cells, recipe(), engineVersion()).values()].find((k) => k.name === 'copier')!.key;
+      const key = [...(await computeKeys(cells, recipe(), engineVersion())).values()].find((k) => k.name === 'copier')!.key;
       assert.equal(new CellCache(defaultCacheRoot(recipe())).lookup(key), undefined);
       assert.equal(session.get().state === 'stopped' || session.get().state === 'ready', true, 'the worker kept serving or was replaced');
     } finally {

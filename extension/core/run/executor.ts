@@ -7,6 +7,7 @@ import { planRecipe } from '../plan/plan';
 import type { RecipeCell } from '../recipe/text';
 import { CellCache } from './cache';
 import { handlerFor } from './cells';
+import type { HashProgress } from './inputHashes';
 import { computeKeys, KeyedCell } from './keys';
 import type { CellResult, Manifest, RunEvent } from './types';
 
@@ -24,6 +25,8 @@ export interface RunOptions {
   device?: string;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
+  /** Progress of reading input files for the cache keys (only files the cache folder's index does not know). */
+  onHashing?: (p: HashProgress) => void;
 }
 
 export class CellFailed extends Error {
@@ -36,11 +39,16 @@ export function defaultCacheRoot(recipePath: string): string {
   return path.join(path.dirname(path.resolve(recipePath)), '.lorabias');
 }
 
-/** Finished cells' manifests from the cache, for showing outputs of a reopened notebook without running. */
-export function cachedResults(opts: Pick<RunOptions, 'recipePath' | 'cells' | 'cacheRoot' | 'engineVersion'>): Map<number, CellResult> {
-  const cache = new CellCache(opts.cacheRoot ?? defaultCacheRoot(opts.recipePath));
+/**
+ * Finished cells' manifests from the cache, for showing outputs of a reopened notebook without running. Reads the
+ * inputs' files to key the cells (asynchronously; files the cache folder's index knows are not read again).
+ */
+export async function cachedResults(opts: Pick<RunOptions, 'recipePath' | 'cells' | 'cacheRoot' | 'engineVersion' | 'signal' | 'onHashing'>): Promise<Map<number, CellResult>> {
+  const cacheRoot = opts.cacheRoot ?? defaultCacheRoot(opts.recipePath);
+  const cache = new CellCache(cacheRoot);
   const out = new Map<number, CellResult>();
-  for (const [i, kc] of computeKeys(opts.cells, opts.recipePath, opts.engineVersion)) {
+  const keyed = await computeKeys(opts.cells, opts.recipePath, opts.engineVersion, { cacheRoot, signal: opts.signal, onProgress: opts.onHashing });
+  for (const [i, kc] of keyed) {
     const m = cache.lookup(kc.key);
     if (m) out.set(i, toResult(kc, m, cache.dir(kc.key), true, 0));
   }
@@ -49,11 +57,23 @@ export function cachedResults(opts: Pick<RunOptions, 'recipePath' | 'cells' | 'c
 
 export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
   const emit = opts.onEvent ?? (() => undefined);
-  const cache = new CellCache(opts.cacheRoot ?? defaultCacheRoot(opts.recipePath));
-  const keyed = computeKeys(opts.cells, opts.recipePath, opts.engineVersion);
-  const steps = planRecipe(opts.cells, opts.only && opts.only.length ? opts.only : undefined).filter((s) => keyed.has(s.cell));
-  const chosen = new Set(opts.only && opts.only.length
-    ? steps.filter((s) => opts.only!.includes(s.cell) || (s.name !== undefined && opts.only!.includes(s.name))).map((s) => s.cell)
+  const cacheRoot = opts.cacheRoot ?? defaultCacheRoot(opts.recipePath);
+  const cache = new CellCache(cacheRoot);
+  const only = opts.only && opts.only.length ? opts.only : undefined;
+  const planned = planRecipe(opts.cells, only);
+  // only the cells that will run (or come from the cache) are keyed, so only their inputs are read
+  let keyed: Map<number, KeyedCell>;
+  try {
+    keyed = await computeKeys(opts.cells, opts.recipePath, opts.engineVersion, {
+      only: planned.map((s) => s.cell), cacheRoot, signal: opts.signal, onProgress: opts.onHashing,
+    });
+  } catch (e) {
+    if (opts.signal?.aborted) throw new CellFailed(planned[planned.length - 1]?.cell ?? 0, 'E_CANCELLED', 'cancelled');
+    throw e;
+  }
+  const steps = planned.filter((s) => keyed.has(s.cell));
+  const chosen = new Set(only
+    ? steps.filter((s) => only.includes(s.cell) || (s.name !== undefined && only.includes(s.name))).map((s) => s.cell)
     : steps.map((s) => s.cell));
   emit({ type: 'plan', cells: steps.map((s) => s.cell) });
   const done = new Map<string, { manifest: Manifest; dir: string }>();

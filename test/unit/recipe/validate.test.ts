@@ -99,7 +99,7 @@ describe('keys that are lists or mappings', () => {
       const text = 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n  ? [a, b]\n  : 1\n';
       const r = checkRecipeText(text, opts());
       assert.deepEqual(r.problems.map((p) => [p.code, filePosition(p, r.file.cellLines).line + 1]), [['complex-key', 4]]);
-      computeKeys(r.file.cells, path.join(dir, 'r.lorabias'), 'e1');
+      await computeKeys(r.file.cells, path.join(dir, 'r.lorabias'), 'e1');
       await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
     } finally {
       process.off('warning', onWarning);

@@ -138,7 +138,9 @@ function sameContent(cell: RecipeCell, raw: string): boolean {
   const value = codeValue(raw);
   const now = editorText(cell.value);
   if (cell.kind === 'code') return value === now;
-  return markdownOf(value) === now;
+  // a quoted scalar can hold a CR of its own (`"a\rb"`), which the editor also shows as a line break
+  const markdown = markdownOf(value);
+  return markdown !== undefined && editorText(markdown) === now;
 }
 
 /** Text as VS Code holds it: CRLF and lone CR become LF. */

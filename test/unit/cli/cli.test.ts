@@ -51,6 +51,19 @@ describe('lorabias validate', () => {
       message: 'no model cell is named `bsae`; did you mean `base`?', fix: { title: 'Change to `base`', newText: 'base' }, fileLine: 7, fileCol: 10 });
   });
 
+  it('points a key that is a list at its own line and prints no Node warning', () => {
+    fs.writeFileSync(path.join(dir, 'complex-key.lorabias'), 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n---\ndataset:\n  name: pics\n  images: pics\n  ? [a, b]\n  : 1\n');
+    assert.deepEqual(run('validate', 'complex-key.lorabias'), { code: 1, err: '',
+      out: 'complex-key.lorabias:8:5: error: a key must be a plain name (e.g. `rank:`), not a list or mapping (a `? ` key)\n' });
+  });
+
+  it('counts a lone CR as a line break, as the editor shows it', () => {
+    fs.writeFileSync(path.join(dir, 'lone-cr.lorabias'), 'model:\n  name: base\r  checkpoint: builtin:tiny-shapes\n---\nbias:\n  name: copier\n  model: bsae\n');
+    assert.deepEqual(run('validate', 'lone-cr.lorabias'), { code: 1, err: '',
+      out: 'lone-cr.lorabias:5:1: error: a `bias` cell needs exactly one of `dataset:` (to train it) or `file:` (an existing LoRA)\n'
+        + 'lone-cr.lorabias:7:10: error: no model cell is named `bsae`; did you mean `base`?\n' });
+  });
+
   it('checks several files and fails if any has an error', () => {
     const r = run('validate', 'good.lorabias', 'bad.lorabias', 'missing.lorabias');
     assert.equal(r.code, 1);

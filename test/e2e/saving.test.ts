@@ -1,5 +1,5 @@
-// What reaches the disk: opening never writes, saving an edit rewrites only the edited cell (BOM, CRLF and
-// separators kept), and a file that is not UTF-8 or far too large opens but is never saved over.
+// What reaches the disk: opening never writes, saving an edit rewrites only the edited cell (BOM, CRLF, a lone CR
+// and separators kept), and a file that is not UTF-8 or far too large opens but is never saved over.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,6 +12,8 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
   const example = exampleRecipe();
   let crlfFile = '';
   let crlfBytes = Buffer.alloc(0);
+  let loneCrFile = '';
+  let loneCrBytes = Buffer.alloc(0);
   let latin1File = '';
   let hugeFile = '';
   let hugeBytes = Buffer.alloc(0);
@@ -28,6 +30,12 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
       assert.notEqual(quirky, original);
       crlfBytes = Buffer.from('\uFEFF' + quirky.replace(/\r?\n/g, '\r\n'), 'utf8');
       fs.writeFileSync(crlfFile, crlfBytes);
+      // a lone CR inside the model cell, which VS Code shows (and hands back on save) as a line break
+      loneCrFile = path.join(session.workspace, 'recipes', 'lone-cr.lorabias');
+      const withCr = original.replace(/^model:\n/m, 'model:   # a note\r  # split by a lone CR\n');
+      assert.notEqual(withCr, original);
+      loneCrBytes = Buffer.from(withCr, 'utf8');
+      fs.writeFileSync(loneCrFile, loneCrBytes);
       latin1File = path.join(session.workspace, 'recipes', 'latin1.lorabias');
       fs.writeFileSync(latin1File, latin1Bytes);
       // 3 MB: well past what a recipe could be (a log or a dataset saved under the wrong name)
@@ -58,6 +66,18 @@ describe('saving recipe notebooks', { timeout: 180_000 }, () => {
     assert.equal(written, expected);
     assert.ok(written.startsWith('\uFEFF'), 'BOM kept');
     assert.doesNotMatch(written.replace(/\r\n/g, ''), /\n/, 'every line end is CRLF');
+  }));
+
+  test('a cell holding a lone CR keeps its bytes when another cell is edited and saved', step('lone-cr', async ({ wb }) => {
+    await wb.openNotebook(path.basename(loneCrFile));
+    const bias = example.indexOf('bias');
+    await wb.typeInCell(bias, '\n  # tuned by hand');
+    assert.deepEqual(await wb.save(), { saved: true });
+    const written = fs.readFileSync(loneCrFile, 'utf8');
+    assert.ok(written.includes('model:   # a note\r  # split by a lone CR\n'), 'the lone CR is still there');
+    const file = parseRecipeText(loneCrBytes.toString('utf8'));
+    file.cells[bias] = { ...file.cells[bias], value: `${file.cells[bias].value}\n  # tuned by hand` };
+    assert.equal(written, serializeRecipe(file));
   }));
 
   test('a file that is not UTF-8 opens with a warning and is never saved over', step('not-utf8', async ({ wb }) => {

@@ -1,16 +1,34 @@
 // Workspace Trust: in Restricted Mode a recipe still opens as a notebook, with live diagnostics and
-// completion (none of which runs code), but its cells do not run: running starts the Python engine.
+// completion (none of which runs code), but its cells do not run: running starts the Python engine. Nor are its
+// input files read to look up cached outputs.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
+import { parseRecipeText } from '../../extension/core/recipe/index.js';
+import { engineVersion } from '../../extension/core/engine/locate.js';
+import { CellCache } from '../../extension/core/run/cache.js';
+import { defaultCacheRoot } from '../../extension/core/run/executor.js';
+import { computeKeys } from '../../extension/core/run/keys.js';
 import { exampleRecipe } from './expectations';
 import { useSession } from './lib/session';
 
 describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
   const example = exampleRecipe();
+  let cachedKey = '';
   const { step } = useSession('untrusted', {
     workspaceTrust: true,
-    prepare: (session) => session.wb.answerTrustPrompt(false),
+    prepare: async (session) => {
+      await session.wb.answerTrustPrompt(false);
+      // a finished model cell in the recipe's cache, which a trusted workspace would show when the recipe opens
+      const recipe = path.join(session.workspace, example.file);
+      const cells = parseRecipeText(fs.readFileSync(recipe, 'utf8')).cells;
+      const model = example.indexOf('model');
+      cachedKey = (await computeKeys(cells, recipe, engineVersion(), { only: [model] })).get(model)!.key;
+      const work = new CellCache(defaultCacheRoot(recipe)).begin(cachedKey);
+      work.commit({ kind: 'model', recipe, engine: engineVersion(), createdAt: new Date().toISOString(), seconds: 0, files: {}, figures: {},
+        display: { title: 'model', markdown: 'restored from the cache' } });
+    },
   });
 
   test('a recipe opens as a notebook in Restricted Mode and still gets diagnostics', step('restricted', async ({ wb }) => {
@@ -22,6 +40,14 @@ describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
     const problems = await wb.readProblems();
     await wb.screenshot('restricted-problems');
     assert.ok(problems.some((p) => p.message.includes('lokc')), JSON.stringify(problems));
+  }));
+
+  test('no cached output is looked up before the workspace is trusted', step('no-restore', async ({ wb, workspace }) => {
+    const recipe = path.join(workspace, example.file);
+    assert.ok(new CellCache(defaultCacheRoot(recipe)).lookup(cachedKey), 'the cache holds a finished model cell');
+    await wb.page.waitForTimeout(3_000); // longer than a restore takes in a trusted workspace
+    assert.deepEqual(await wb.cellOutputs(example.indexOf('model')), [], 'its output is not shown');
+    assert.equal(fs.existsSync(path.join(defaultCacheRoot(recipe), 'fingerprints.json')), false, 'no input file was read');
   }));
 
   test('Run All asks for trust with a clear message and, refused, runs nothing', step('run-refused', async ({ wb }) => {

@@ -4,6 +4,7 @@
 // index (it could change again within the same timestamp tick) and is hashed again the next time.
 // Accepted risk, as with git and make: a file rewritten with the same size whose mtime and ctime are both put
 // back is taken as unchanged (ctime can only be set back by changing the system clock).
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -11,7 +12,8 @@ export const INDEX_FILE = 'fingerprints.json';
 /** Files modified this close before they were hashed are hashed again the next time. */
 export const RACY_MS = 3000;
 /** Entries not used for this long are dropped when the index is written. */
-const FORGET_MS = 30 * 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
+const FORGET_MS = 30 * DAY_MS;
 
 /** [size, mtimeMs, ctimeMs, ino, hashedAt, usedAt, fingerprint] */
 type Entry = [number, number, number, number, number, number, string];
@@ -47,8 +49,12 @@ export class HashIndex {
     const [size, mtime, ctime, ino, hashedAt] = e;
     if (size !== st.size || mtime !== st.mtimeMs || ctime !== st.ctimeMs || ino !== st.ino) return undefined;
     if (Math.max(mtime, ctime) >= hashedAt - RACY_MS) return undefined;
-    e[5] = Date.now();
-    this.dirty = true;
+    // the last use is kept to the day, so that an index that taught nothing new is not written again
+    const now = Date.now();
+    if (now - e[5] > DAY_MS) {
+      e[5] = now;
+      this.dirty = true;
+    }
     return e[6];
   }
 
@@ -64,7 +70,7 @@ export class HashIndex {
     const now = Date.now();
     const entries: Record<string, Entry> = {};
     for (const [k, e] of this.entries) if (now - e[5] < FORGET_MS) entries[k] = e;
-    const tmp = `${this.file}.${process.pid}.part`;
+    const tmp = `${this.file}.${process.pid}-${crypto.randomBytes(4).toString('hex')}.part`;
     try {
       await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
       await fs.promises.writeFile(tmp, JSON.stringify({ format: 1, entries } satisfies IndexFile));

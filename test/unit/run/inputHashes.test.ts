@@ -43,8 +43,10 @@ describe('input hashes', () => {
     assert.equal(first.fp, fresh.fp);
     assert.equal(first.stats.filesHashed, FILES);
     assert.ok(fs.existsSync(path.join(cache(), INDEX_FILE)));
+    const written = fs.statSync(path.join(cache(), INDEX_FILE)).mtimeMs;
     const second = await hashOnce(tree(), { cacheRoot: cache() });
     assert.deepEqual(second, { fp: fresh.fp, stats: { filesHashed: 0, bytesHashed: 0, filesFromIndex: FILES } });
+    assert.equal(fs.statSync(path.join(cache(), INDEX_FILE)).mtimeMs, written, 'an index that learnt nothing is not written again');
   });
 
   it('read a file again when it changed, even with the same size and its mtime put back', async () => {

@@ -89,6 +89,7 @@ export class InputHasher {
       }
     }
     const progress = this.reporter(abs, todo.length, todo.reduce((n, f) => n + bytesRead(f.stat.size), 0));
+    // one file at a time: reading several at once was four times slower on a busy 2-core machine
     for (const f of todo) fps.set(f.abs, await this.hashFile(f.abs, f.stat, progress));
     progress.finish();
     return treeFingerprint(entries, (file) => fps.get(file)!);

@@ -23,6 +23,7 @@ MODELSPEC_IMPLEMENTATION = {"sd15": "diffusers", "sdxl": "https://github.com/Sta
                             "tiny": "lorabias"}
 MODELSPEC_VERSION = "1.0.1"
 EXPORT_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
+DEFAULT_EXPORT_DTYPE = "fp16"  # what sd-scripts saves
 
 
 def model_hashes(tensors: dict[str, torch.Tensor], metadata: dict) -> tuple[str, str]:
@@ -122,7 +123,7 @@ def export(params: dict, ctx, registry) -> dict:
 
     src = Path(get(params, "lora", str))
     dst = Path(get(params, "to", str))
-    dtype = choice(params, "dtype", tuple(EXPORT_DTYPES), "fp16")
+    dtype = choice(params, "dtype", tuple(EXPORT_DTYPES), DEFAULT_EXPORT_DTYPE)
     if dst.suffix != ".safetensors":
         raise bad_request(f"params.to must end in .safetensors, got {str(dst)!r}")
     check_readable(src, "LoRA file")

@@ -68,7 +68,8 @@ export const PROBES: Record<string, Probe> = {
   'dataset.caption_extension': { set: { caption_extension: '.caption' }, observe: { result: (r) => imagesOf(r).map((i) => i.caption) } },
   'dataset.repeats': { set: { repeats: 3 }, observe: { result: (r) => imagesOf(r).map((i) => i.repeats) } },
   'dataset.min_size': { set: { min_size: 16 }, observe: { result: (r) => r.outcome.figures.warnings } },
-  'dataset.tagger.model': { set: { tagger: { model: TINY_TAGGER } }, observe: { result: predicted } },
+  // images without captions (b/) train on the tagger's tags
+  'dataset.tagger.model': { base: (dir) => ({ images: path.join(dir, 'b') }), set: { tagger: { model: TINY_TAGGER } }, observe: { result: (r) => imagesOf(r).map((i) => i.caption ?? null) } },
   'dataset.tagger.general_threshold': { base: { tagger: { model: TINY_TAGGER } }, set: { tagger: { model: TINY_TAGGER, general_threshold: 0.001 } }, observe: { result: predicted } },
   'dataset.tagger.character_threshold': { base: { tagger: { model: TINY_TAGGER } }, set: { tagger: { model: TINY_TAGGER, character_threshold: 0.001 } }, observe: { result: predicted } },
   'dataset.tagger.write_captions': {

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import IO
 
 from .devices import hello
+from .params import get
 from .models.registry import Registry
 from .protocol import JobContext, Writer
 from .server import Server
@@ -13,9 +14,17 @@ def build_server(out: IO[str]) -> Server:
     registry = Registry()
 
     def load(params: dict, ctx: JobContext) -> dict:
+        import torch
+
         model, cached = registry.load(params)
+        clip_skip = params.get("clip_skip")
+        if clip_skip is not None:  # checked at load, so a model cell fails at once rather than its first training
+            with torch.no_grad():
+                model.encode_prompts([""], clip_skip=get(params, "clip_skip", int))
         result = {"model_id": model.model_id, "family": model.family, "params": model.parameter_count(),
                   "device": str(model.device), "dtype": str(model.dtype).replace("torch.", ""), "cached": cached}
+        if "vae" in model.info:
+            result["vae"] = model.info["vae"]
         if "trained" in model.info:
             result["trained"] = model.info["trained"]
         return result

@@ -13,24 +13,50 @@ from .errors import bad_request
 from .images import atomic_write, file_sha256
 from .lora import read_lora_file
 from .models.checkpoint_files import check_readable, safetensors_keys
-from .params import get
+from .params import choice, get
 
 BASE_MODEL_VERSION = {"sd15": "sd_v1", "sdxl": "sdxl_base_v1-0", "tiny": "lorabias_tiny"}
 MODELSPEC_ARCH = {"sd15": "stable-diffusion-v1/lora", "sdxl": "stable-diffusion-xl-v1-base/lora", "tiny": "lorabias-tiny/lora"}
+# sd-scripts (library/sai_model_spec.py): a LoRA for SDXL is "sgm"-style (Stability's generative-models), one for
+# SD1.x is "diffusers".
+MODELSPEC_IMPLEMENTATION = {"sd15": "diffusers", "sdxl": "https://github.com/Stability-AI/generative-models",
+                            "tiny": "lorabias"}
+MODELSPEC_VERSION = "1.0.1"
+EXPORT_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "fp32": torch.float32}
+DEFAULT_EXPORT_DTYPE = "fp16"  # what sd-scripts saves
 
 
-def _now() -> str:
-    return str(dt.datetime.now(dt.timezone.utc).timestamp())
-
-
-def model_hashes(tensors: dict[str, torch.Tensor]) -> str:
-    """sd-scripts' sshs_model_hash: sha256 of the safetensors payload without metadata."""
+def model_hashes(tensors: dict[str, torch.Tensor], metadata: dict) -> tuple[str, str]:
+    """sd-scripts' (and A1111's) `sshs_model_hash` and `sshs_legacy_hash` of a LoRA: the file is serialised with only
+    its `ss_*` metadata (other metadata may change without changing the model); the model hash is the sha256 of
+    the bytes after the safetensors header, the legacy hash the first 8 hex digits of the sha256 of the 64 KiB at
+    offset 1 MiB of those bytes (an empty read for files under 1 MiB, as there)."""
     from safetensors.torch import save
 
-    return hashlib.sha256(save(tensors)).hexdigest()
+    data = save(tensors, {k: str(v) for k, v in metadata.items() if k.startswith("ss_")})
+    header_len = int.from_bytes(data[:8], "little")
+    return hashlib.sha256(data[8 + header_len:]).hexdigest(), hashlib.sha256(data[0x100000:0x110000]).hexdigest()[:8]
 
 
-def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_hashes: list[str]) -> dict:
+def modelspec(family: str, title: str, resolution: int, finished_at: float, prediction_type: str,
+              clip_skip: int | None) -> dict:
+    """The `modelspec.*` fields ModelSpec 1.0.1 requires (and those sd-scripts adds for a LoRA)."""
+    meta = {
+        "modelspec.sai_model_spec": MODELSPEC_VERSION,
+        "modelspec.architecture": MODELSPEC_ARCH[family],
+        "modelspec.implementation": MODELSPEC_IMPLEMENTATION[family],
+        "modelspec.title": title,
+        "modelspec.resolution": f"{resolution}x{resolution}",
+        "modelspec.date": dt.datetime.fromtimestamp(int(finished_at), dt.timezone.utc).replace(tzinfo=None).isoformat(),
+        "modelspec.prediction_type": "v" if prediction_type == "v_prediction" else "epsilon",
+    }
+    if clip_skip is not None:
+        meta["modelspec.encoder_layer"] = str(clip_skip)
+    return meta
+
+
+def training_metadata(cfg, model, data, steps_done: int, started_at: float, finished_at: float, bias_hashes: list[str],
+                      prediction_type: str = "epsilon") -> dict:
     tag_frequency: dict[str, int] = {}
     for caption in data.captions:
         for tag in (t.strip() for t in caption.split(",")):
@@ -40,7 +66,7 @@ def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_ha
         "ss_network_module": "networks.lora",
         "ss_network_dim": str(cfg.rank),
         "ss_network_alpha": str(cfg.alpha),
-        "ss_network_args": json.dumps({"conv_dim": str(cfg.rank), "conv_alpha": str(cfg.alpha)} if cfg.train_conv else {}),
+        "ss_network_args": json.dumps({"conv_dim": str(cfg.conv_rank), "conv_alpha": str(cfg.conv_alpha)} if cfg.conv_rank else {}),
         "ss_base_model_version": BASE_MODEL_VERSION[model.family],
         "ss_v2": "False",
         "ss_sd_model_name": Path(model.source).name,
@@ -64,20 +90,18 @@ def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_ha
         "ss_cache_latents": str(cfg.cache),
         "ss_output_name": Path(cfg.output).stem,
         "ss_training_comment": "trained by lorabias (bias then train)",
-        "ss_training_started_at": _now(),
-        "ss_training_finished_at": _now(),
+        "ss_clip_skip": str(cfg.clip_skip) if cfg.clip_skip else "None",
+        "ss_training_started_at": str(started_at),
+        "ss_training_finished_at": str(finished_at),
         "ss_tag_frequency": json.dumps({"dataset": tag_frequency}),
         "ss_dataset_dirs": json.dumps({str(Path(p).parent): {"n_repeats": 1, "img_count": 1} for p in data.paths}),
-        "modelspec.sai_model_spec": "1.0.0",
-        "modelspec.architecture": MODELSPEC_ARCH[model.family],
-        "modelspec.implementation": "https://github.com/Stability-AI/generative-models" if model.family != "tiny" else "lorabias",
-        "modelspec.title": Path(cfg.output).stem,
+        **modelspec(model.family, Path(cfg.output).stem, cfg.resolution, finished_at, prediction_type, cfg.clip_skip),
         "lorabias_engine": "lorabias_engine",
         "lorabias_family": model.family,
         "lorabias_bias_loras": json.dumps([{"path": str(b["path"]), "sha256": h, "multiplier": float(b.get("weight", 1.0))}
                                            for b, h in zip(cfg.over, bias_hashes)]),
         "lorabias_datasets": json.dumps([{"path": p, "sha256": h} for p, h in zip(data.paths, data.hashes)]),
-        "lorabias_train_seconds": f"{seconds:.3f}",
+        "lorabias_train_seconds": f"{finished_at - started_at:.3f}",
     }
     for key, value in cfg.metadata.items():
         meta[f"lorabias_{key}" if not key.startswith(("ss_", "lorabias_", "modelspec.")) else key] = \
@@ -88,8 +112,8 @@ def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_ha
 def write_lora(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict) -> Path:
     from safetensors.torch import save_file
 
-    metadata = dict(metadata)
-    metadata["sshs_model_hash"] = model_hashes(tensors)
+    """Writes atomically; sets `sshs_model_hash`/`sshs_legacy_hash` in `metadata` (the caller's dict) first."""
+    metadata["sshs_model_hash"], metadata["sshs_legacy_hash"] = model_hashes(tensors, metadata)
     return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={k: str(v) for k, v in metadata.items()}))
 
 
@@ -99,6 +123,7 @@ def export(params: dict, ctx, registry) -> dict:
 
     src = Path(get(params, "lora", str))
     dst = Path(get(params, "to", str))
+    dtype = choice(params, "dtype", tuple(EXPORT_DTYPES), DEFAULT_EXPORT_DTYPE)
     if dst.suffix != ".safetensors":
         raise bad_request(f"params.to must end in .safetensors, got {str(dst)!r}")
     check_readable(src, "LoRA file")
@@ -109,12 +134,17 @@ def export(params: dict, ctx, registry) -> dict:
     if not any(k.startswith("lora_") for k in tensors):
         model = registry.resolve(params)  # diffusers-format input: convert with the model's layout
         tensors, _ = read_lora_file(src, model)
+    tensors = {k: v.to(EXPORT_DTYPES[dtype]) for k, v in tensors.items()}
     provenance = get(params, "metadata", dict, {})
     for key, value in provenance.items():
         name = key if key.startswith(("ss_", "lorabias_", "modelspec.")) else f"lorabias_{key}"
         metadata[name] = value if isinstance(value, str) else json.dumps(value)
     metadata["lorabias_source_sha256"] = file_sha256(src)
+    metadata["lorabias_export_dtype"] = dtype
+    if "modelspec.title" in metadata and "ss_output_name" in provenance:
+        metadata["modelspec.title"] = str(provenance["ss_output_name"])
     dst.parent.mkdir(parents=True, exist_ok=True)
     write_lora(dst, tensors, metadata)
     modules = sorted({k.split(".", 1)[0] for k in tensors})
-    return {"path": str(dst), "keys": len(tensors), "modules": len(modules), "sha256": file_sha256(dst)}
+    return {"path": str(dst), "keys": len(tensors), "modules": len(modules), "sha256": file_sha256(dst), "dtype": dtype,
+            "sshs_model_hash": metadata["sshs_model_hash"]}

@@ -71,15 +71,25 @@ def remove_adapters(model: LoadedModel, adapters: list[str]) -> None:
             del component.peft_config
 
 
-def add_trainable(model: LoadedModel, adapter: str, rank: int, alpha: float, conv: bool = False,
-                  text_encoder: bool = False) -> list[nn.Parameter]:
-    """A fresh LoRA (down: Kaiming, up: zeros, as sd-scripts) on the UNet's attention (+convs, +text encoders)."""
+def add_trainable(model: LoadedModel, adapter: str, rank: int, alpha: float, conv_rank: int = 0,
+                  conv_alpha: float | None = None, text_encoder: bool = False) -> list[nn.Parameter]:
+    """A fresh LoRA (down: Kaiming, up: zeros, as sd-scripts) on the UNet's attention (+text encoders). With
+    `conv_rank` > 0 also LoCon's resnet/sampler layers, as sd-scripts' `conv_dim`: their 3×3 convolutions get
+    `conv_rank`/`conv_alpha` (default alpha: conv_rank), their Linear and 1×1 layers `rank`/`alpha`."""
     params = []
     for prefix, component in model.modules_for_lora().items():
         if prefix != "unet" and not text_encoder:
             continue
-        paths = lora_target_paths(component, conv=conv and prefix == "unet")
-        _inject(component, adapter, paths, {p: rank for p in paths}, {p: float(alpha) for p in paths})
+        conv = conv_rank > 0 and prefix == "unet"
+        named = dict(component.named_modules())
+        paths = lora_target_paths(component, conv=conv)
+        ranks, alphas = {}, {}
+        for p in paths:
+            layer = getattr(named[p], "get_base_layer", lambda m=named[p]: m)()
+            spatial = isinstance(layer, nn.Conv2d) and tuple(layer.kernel_size) != (1, 1)
+            ranks[p] = conv_rank if spatial else rank
+            alphas[p] = float(conv_alpha if conv_alpha else conv_rank) if spatial else float(alpha)
+        _inject(component, adapter, paths, ranks, alphas)
         for _name, layer in _lora_layers(component):
             if adapter in layer.lora_A:
                 layer.lora_A[adapter].to(torch.float32)

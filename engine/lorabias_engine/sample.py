@@ -27,7 +27,7 @@ def initial_noise(model: LoadedModel, seed: int, height: int, width: int) -> tor
 
 def generate(model: LoadedModel, prompt: str, seed: int, *, negative_prompt: str = "", steps: int = 20,
              cfg: float = 7.0, scheduler: str = "ddim", width: int = 512, height: int = 512,
-             ctx: JobContext | None = None) -> torch.Tensor:
+             ctx: JobContext | None = None, clip_skip: int | None = None) -> torch.Tensor:
     """One image (3, H, W) in [0, 1] through diffusers' pipeline with whatever adapters are active."""
     pipe = model.pipeline(make_scheduler(scheduler, model.scheduler_config))
     pipe.set_progress_bar_config(disable=True)
@@ -37,10 +37,15 @@ def generate(model: LoadedModel, prompt: str, seed: int, *, negative_prompt: str
             raise Cancelled("sampling")
         return kwargs
 
+    text: dict = {"prompt": prompt, "negative_prompt": negative_prompt or None}
+    if clip_skip and clip_skip > 1:  # the very conditioning training used (model.encode_prompts), not the pipeline's
+        with torch.no_grad():
+            text = {"prompt_embeds": model.encode_prompts([prompt], clip_skip)[0],
+                    "negative_prompt_embeds": model.encode_prompts([negative_prompt], clip_skip)[0]}
     was_training = model.unet.training
     model.unet.eval()
     try:
-        latents = pipe(prompt=prompt, negative_prompt=negative_prompt or None, num_inference_steps=steps,
+        latents = pipe(**text, num_inference_steps=steps,
                        guidance_scale=cfg, height=height, width=width, latents=initial_noise(model, seed, height, width),
                        output_type="latent", callback_on_step_end=on_step).images
     finally:
@@ -50,6 +55,25 @@ def generate(model: LoadedModel, prompt: str, seed: int, *, negative_prompt: str
 
 def _weights_label(w: float) -> str:
     return f"{w:+.2f}".replace("+", "p").replace("-", "m").replace(".", "_")
+
+
+DEFAULT_STEPS = 25
+
+
+def default_cfg(family: str) -> float:
+    return 3.0 if family == "tiny" else 7.0  # tiny-shapes was tuned at cfg 3 (docs/tiny-shapes.md)
+
+
+def sample_options(params: dict, family: str) -> dict:
+    """How each image of a sample request is made: what `generate` takes besides the prompt and seed."""
+    default_size = 32 if family == "tiny" else (1024 if family == "sdxl" else 512)
+    clip_skip = get(params, "clip_skip", int, None)
+    if clip_skip is not None and clip_skip < 1:
+        raise bad_request(f"parameter 'clip_skip' must be >= 1, got {clip_skip}")
+    return dict(negative_prompt=get(params, "negative_prompt", str, ""), steps=positive_int(params, "steps", DEFAULT_STEPS),
+                cfg=get(params, "cfg", float, default_cfg(family)), scheduler=choice(params, "scheduler", SCHEDULERS, "ddim"),
+                width=positive_int(params, "width", default_size), height=positive_int(params, "height", default_size),
+                clip_skip=clip_skip)
 
 
 def sample(params: dict, ctx: JobContext, registry) -> dict:
@@ -67,10 +91,7 @@ def sample(params: dict, ctx: JobContext, registry) -> dict:
     sweep = get(params, "weights", list, None)  # optional: sweep the first LoRA's weight over these values
     if sweep is not None and not loras:
         raise bad_request("params.weights sweeps the first LoRA's weight; give params.loras too")
-    default_size = 32 if model.family == "tiny" else (1024 if model.family == "sdxl" else 512)
-    opts = dict(negative_prompt=get(params, "negative_prompt", str, ""), steps=positive_int(params, "steps", 20),
-                cfg=get(params, "cfg", float, 7.0), scheduler=choice(params, "scheduler", SCHEDULERS, "ddim"),
-                width=positive_int(params, "width", default_size), height=positive_int(params, "height", default_size))
+    opts = sample_options(params, model.family)
     out_dir = Path(get(params, "output_dir", str))
     out_dir.mkdir(parents=True, exist_ok=True)
     key = _request_key(model, loras, prompts, seeds, sweep, opts)

@@ -57,11 +57,11 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         if cfg.cache and not cfg.train_text_encoder:  # text embeddings once, through any bias text-encoder LoRA
             activate(model, adapters)
             with torch.no_grad():
-                cached_text = model.encode_prompts(data.captions)
+                cached_text = model.encode_prompts(data.captions, clip_skip=cfg.clip_skip)
 
         # 3. The target LoRA: the only trainable weights.
-        trainable = add_trainable(model, "target", cfg.rank, cfg.alpha, conv=cfg.train_conv,
-                                  text_encoder=cfg.train_text_encoder)
+        trainable = add_trainable(model, "target", cfg.rank, cfg.alpha, conv_rank=cfg.conv_rank,
+                                  conv_alpha=cfg.conv_alpha, text_encoder=cfg.train_text_encoder)
         adapters.append("target")
         activate(model, adapters, trainable="target")
 
@@ -116,7 +116,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
                     cond = None if cached_text[1] is None else {"text_embeds": cached_text[1]["text_embeds"][idx.to(device)]}
                 else:
                     with torch.set_grad_enabled(cfg.train_text_encoder):
-                        text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()])
+                        text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()], clip_skip=cfg.clip_skip)
                 added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
                 pred = forward(noisy, timesteps, text, added_cond_kwargs=added).sample
             target = {"epsilon": noise, "sample": latents}.get(prediction_type) if prediction_type != "v_prediction" \
@@ -147,7 +147,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
 
             if cfg.until and step % cfg.until.every == 0:
                 fid_value = fidelity.measure(model, data.pixels / 2 + 0.5, cfg.until.prompts or data.captions[:1],
-                                             cfg.until.seeds, cfg.until.steps, cfg.until.cfg, ctx)
+                                             cfg.until.seeds, cfg.until.steps, cfg.until.cfg, ctx,
+                                             clip_skip=cfg.clip_skip)
                 history.append({"step": step, "value": fid_value})
                 unet.train()
                 ctx.event("fidelity", {"step": step, "value": fid_value, "target": cfg.until.fidelity})
@@ -162,16 +163,19 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         ctx.check_cancelled("training")
         if cfg.until and not held and (not history or history[-1]["step"] != step):
             fid_value = fidelity.measure(model, data.pixels / 2 + 0.5, cfg.until.prompts or data.captions[:1],
-                                         cfg.until.seeds, cfg.until.steps, cfg.until.cfg, ctx)
+                                         cfg.until.seeds, cfg.until.steps, cfg.until.cfg, ctx,
+                                             clip_skip=cfg.clip_skip)
             history.append({"step": step, "value": fid_value})
             held = fid_value >= cfg.until.fidelity
 
         # 7. Save the target alone, in kohya format, with sd-scripts' metadata and our provenance.
         tensors = extract_kohya(model, "target", SAVE_DTYPES[cfg.save_precision])
-        seconds = time.time() - started
+        finished = time.time()
+        seconds = finished - started
         if dist.is_main:
-            metadata = training_metadata(cfg, model, data, step, seconds,
-                                         bias_hashes=[file_sha256(b["path"]) for b in cfg.over])
+            metadata = training_metadata(cfg, model, data, step, started, finished,
+                                         bias_hashes=[file_sha256(b["path"]) for b in cfg.over],
+                                         prediction_type=prediction_type)
             write_lora(cfg.output, tensors, metadata)
             cfg.checkpoint_path.unlink(missing_ok=True)
         dist.barrier()

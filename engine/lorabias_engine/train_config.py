@@ -37,7 +37,9 @@ class TrainConfig:
     mixed_precision: str = "no"
     gradient_checkpointing: bool = False
     train_text_encoder: bool = False
-    train_conv: bool = False
+    conv_rank: int = 0
+    conv_alpha: float = 0.0
+    clip_skip: int | None = None
     min_snr_gamma: float | None = None
     noise_offset: float = 0.0
     over: list[dict] = field(default_factory=list)
@@ -78,15 +80,27 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
         until = Until(fidelity=fid, every=positive_int(u, "every", 50), seeds=get(u, "seeds", list, [1, 2]),
                       prompts=get(u, "prompts", list, None), steps=positive_int(u, "steps", 20), cfg=get(u, "cfg", float, 5.0))
     rank = positive_int(params, "rank", 16)
+    # conv_rank: LoCon's rank for the 3×3 convolutions (kohya conv_dim); the older `train_conv: true` means conv at `rank`
+    conv_rank = get(params, "conv_rank", int, rank if params.get("train_conv") else 0)
+    if conv_rank < 0:
+        raise bad_request(f"parameter 'conv_rank' must be >= 0, got {conv_rank}")
+    alpha = get(params, "alpha", float, float(rank))
+    conv_alpha = get(params, "conv_alpha", float, float(conv_rank) if "conv_rank" in params else alpha)
+    if conv_rank and conv_alpha <= 0:
+        raise bad_request(f"parameter 'conv_alpha' must be > 0, got {conv_alpha}")
+    clip_skip = get(params, "clip_skip", int, None)
+    if clip_skip is not None and clip_skip < 1:
+        raise bad_request(f"parameter 'clip_skip' must be >= 1, got {clip_skip}")
     cfg = TrainConfig(
         images=get(params, "images", list), captions=get(params, "captions", list, None), output=output, rank=rank,
-        alpha=get(params, "alpha", float, float(rank)), steps=positive_int(params, "steps", 500),
+        alpha=alpha, steps=positive_int(params, "steps", 500),
         lr=get(params, "lr", float, 1e-4), scheduler=choice(params, "scheduler", ("constant", "cosine", "constant_with_warmup"), "constant"),
         warmup_steps=get(params, "warmup_steps", int, 0), seed=get(params, "seed", int, 0),
         resolution=positive_int(params, "resolution", default_resolution), batch_size=positive_int(params, "batch_size", 1),
         mixed_precision=choice(params, "mixed_precision", ("no", "fp16", "bf16"), "no"),
         gradient_checkpointing=bool(params.get("gradient_checkpointing", False)),
-        train_text_encoder=bool(params.get("train_text_encoder", False)), train_conv=bool(params.get("train_conv", False)),
+        train_text_encoder=bool(params.get("train_text_encoder", False)), conv_rank=conv_rank,
+        conv_alpha=conv_alpha if conv_rank else 0.0, clip_skip=clip_skip,
         min_snr_gamma=get(params, "min_snr_gamma", float, None), noise_offset=get(params, "noise_offset", float, 0.0),
         over=over, until=until, checkpoint_every=get(params, "checkpoint_every", int, 0),
         resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)),

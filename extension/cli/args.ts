@@ -25,6 +25,12 @@ export function parseArgs(argv: string[]): Args {
       if (!v) throw new UsageError('--cell needs a cell name');
       args.cells.push(v);
     } else if (a.startsWith('--cell=')) args.cells.push(a.slice(7));
+    else if (a === '--python' || a === '--device') {
+      const v = argv[++i];
+      if (!v || v.startsWith('-')) throw new UsageError(`${a} needs a value`);
+      args[a === '--python' ? 'python' : 'device'] = v;
+    } else if (a.startsWith('--python=')) args.python = a.slice('--python='.length);
+    else if (a.startsWith('--device=')) args.device = a.slice('--device='.length);
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (!args.command) args.command = a;
     else args.files.push(a);

@@ -72,7 +72,7 @@ export async function runRun(args: RunArgs, out: (s: string) => void, err: (s: s
 }
 
 function jsonLine(r: CellResult): Record<string, unknown> {
-  return { cell: r.cell, kind: r.kind, ...(r.name !== undefined ? { name: r.name } : {}), cached: r.cached, seconds: Number(r.seconds.toFixed(3)), artifacts: r.artifacts, ...r.figures };
+  return { cell: r.cell, kind: r.kind, ...(r.name !== undefined ? { name: r.name } : {}), cached: r.cached, seconds: Number(r.seconds.toFixed(3)), artifacts: r.artifacts, ...(r.artifact ? { artifact: r.artifact } : {}), ...r.figures };
 }
 
 function summaryLine(file: string, r: CellResult, line: number): string {

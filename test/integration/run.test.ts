@@ -2,6 +2,7 @@
 // cancel, and a worker killed mid-training.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -58,6 +59,62 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
     const keys = Object.keys(header).filter((k) => k !== '__metadata__');
     assert.ok(keys.length > 0 && keys.every((k) => /^lora_(unet|te\d?)_.*\.(lora_down\.weight|lora_up\.weight|alpha)$/.test(k)), keys.slice(0, 3).join(', '));
     assert.equal(header.__metadata__.lorabias_cell, 'slider');
+  });
+
+  it('uses a `file:` bias in `over:` without `model:`, previews it, and exports with the fields sd-scripts defines', () => {
+    // the LoRA exported by the run above, used as an existing file: its cell knows its model from `model:`
+    fs.writeFileSync(path.join(dir, 'f.lorabias'), `model:
+  name: base
+  checkpoint: builtin:tiny-shapes
+---
+dataset:
+  name: a2
+  images: data/large-circle
+---
+bias:
+  name: given
+  model: base
+  file: out/slider.safetensors
+  weight: 0.5
+---
+target:
+  name: over-file
+  over: [given]
+  dataset: a2
+  rank: 2
+  conv_rank: 1
+  steps: 2
+---
+preview:
+  lora: given
+  weights: [0, 1]
+  prompts: ["circle, red, large, white background"]
+  seeds: [1]
+  steps: 3
+---
+export:
+  lora: over-file
+  to: out/over-file.safetensors
+  dtype: fp32
+`);
+    const r = run('run', '--json', 'f.lorabias');
+    assert.equal(r.code, 0, r.err + JSON.stringify(r.lines));
+    assert.deepEqual(r.lines.map((l) => l.kind), ['model', 'dataset', 'bias', 'target', 'preview', 'export']);
+    assert.equal(r.lines[2].artifact.model, 'base');
+    assert.deepEqual(r.lines[3].artifact.over.map((o: { name: string; weight: number }) => [o.name, o.weight]), [['given', 0.5]]);
+    assert.equal(r.lines[4].images, 2);
+    const bytes = fs.readFileSync(path.join(dir, 'out/over-file.safetensors'));
+    const n = Number(bytes.readBigUInt64LE(0));
+    const header = JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
+    const meta = header.__metadata__;
+    assert.equal(meta.sshs_model_hash, createHash('sha256').update(bytes.subarray(8 + n)).digest('hex'), 'sha256 of the bytes after the header');
+    assert.match(meta.sshs_legacy_hash, /^[0-9a-f]{8}$/);
+    assert.equal(meta['modelspec.resolution'], '32x32');
+    assert.match(meta['modelspec.date'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/);
+    assert.deepEqual(JSON.parse(meta.ss_network_args), { conv_dim: '1', conv_alpha: '1.0' });
+    const dtypes = new Set(Object.entries(header).filter(([k]) => k !== '__metadata__').map(([, v]) => (v as { dtype: string }).dtype));
+    assert.deepEqual([...dtypes], ['F32']);
+    assert.equal(JSON.parse(meta.lorabias_bias)[0].name, 'given');
   });
 
   it('runs an unchanged recipe again without the engine (a Python that does not exist is never needed), in under a second', () => {

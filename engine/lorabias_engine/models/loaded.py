@@ -6,6 +6,8 @@ from typing import Any
 
 import torch
 
+from ..errors import bad_request
+
 FAMILIES = ("tiny", "sd15", "sdxl")
 
 
@@ -29,11 +31,24 @@ class LoadedModel:
         return tokenizer(prompts, padding="max_length", max_length=tokenizer.model_max_length,
                          truncation=True, return_tensors="pt").input_ids.to(self.device)
 
-    def encode_prompts(self, prompts: list[str]) -> tuple[torch.Tensor, dict | None]:
-        """Text conditioning exactly as diffusers' SD/SDXL pipelines compute it (no clip skip)."""
+    def encode_prompts(self, prompts: list[str], clip_skip: int | None = None) -> tuple[torch.Tensor, dict | None]:
+        """Text conditioning exactly as diffusers' SD/SDXL pipelines compute it. `clip_skip` has A1111's meaning
+        (SD1.x): N takes the Nth-from-last layer's output through the final layer norm; 1 (or None) is the last
+        layer, 2 the penultimate. SDXL already conditions on the penultimate layers, so it takes no clip_skip."""
         if self.family != "sdxl":
             ids = self._tokens(self.tokenizers[0], prompts)
-            return self.text_encoders[0](ids)[0], None
+            encoder = self.text_encoders[0]
+            if not clip_skip or clip_skip == 1:
+                return encoder(ids)[0], None
+            out = encoder(ids, output_hidden_states=True)
+            layers = len(out.hidden_states) - 1
+            if clip_skip > layers:
+                raise bad_request(f"clip_skip {clip_skip} is more than this text encoder's {layers} layers")
+            norm = (encoder.text_model if hasattr(encoder, "text_model") else encoder).final_layer_norm
+            return norm(out.hidden_states[-clip_skip]), None
+        if clip_skip and clip_skip > 1:
+            raise bad_request("SDXL already conditions on the penultimate layer of both text encoders (as sd-scripts "
+                              "trains it); clip_skip is for SD1.5 models — remove it from the model cell")
         states, pooled = [], None
         for tokenizer, encoder in zip(self.tokenizers, self.text_encoders):
             out = encoder(self._tokens(tokenizer, prompts), output_hidden_states=True)

@@ -64,13 +64,20 @@ class Registry:
         if dtype_name not in DTYPES:
             raise bad_request(f"unknown dtype {dtype_name!r}; use float32, float16 or bfloat16")
         dtype = DTYPES[dtype_name]
+        vae = get(params, "vae", str, None)
         key = f"{source_fingerprint(checkpoint)}|{family}|{device}|{dtype}"
+        if vae:
+            key += f"|vae={source_fingerprint(vae)}"
         with self._lock:
             if key in self._by_key:
                 return self._by_key[key], True
             model_id = "m-" + hashlib.sha256(key.encode()).hexdigest()[:12]
             log.info("loading %s on %s (%s)", checkpoint, device, dtype)
             model = load_model(checkpoint, model_id, family, bool(params.get("allow_pickle", False)), device, dtype)
+            if vae:
+                from .vae_file import use_vae_file
+
+                use_vae_file(model, vae, bool(params.get("allow_pickle", False)))
             self._by_key[key] = model
             return model, False
 

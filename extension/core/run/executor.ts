@@ -5,6 +5,7 @@ import type { EngineClient } from '../engine/client';
 import { EngineError } from '../engine/client';
 import { planRecipe } from '../plan/plan';
 import type { RecipeCell } from '../recipe/text';
+import { resolveArtifact } from './artifact';
 import { CellCache } from './cache';
 import { handlerFor } from './cells';
 import type { HashProgress } from './inputHashes';
@@ -121,7 +122,8 @@ async function runCell(kc: KeyedCell, cache: CellCache, done: Map<string, { mani
     const seconds = (performance.now() - t0) / 1000;
     const manifest = work.commit({
       kind: kc.kind, ...(kc.name !== undefined ? { name: kc.name } : {}), recipe: path.resolve(opts.recipePath), engine: opts.engineVersion,
-      createdAt: new Date().toISOString(), seconds, files: outcome.files, figures: outcome.figures, display: outcome.display,
+      createdAt: new Date().toISOString(), seconds, files: outcome.files, figures: outcome.figures,
+      ...(outcome.artifact ? { artifact: outcome.artifact } : {}), display: outcome.display,
     });
     return toResult(kc, manifest, cache.dir(kc.key), false, seconds);
   } catch (e) {
@@ -136,12 +138,13 @@ async function runCell(kc: KeyedCell, cache: CellCache, done: Map<string, { mani
 
 function manifestOf(r: CellResult, kc: KeyedCell, opts: RunOptions): Manifest {
   return { format: 1, key: kc.key, kind: kc.kind, name: kc.name, recipe: opts.recipePath, engine: opts.engineVersion, createdAt: '', seconds: r.seconds,
-    files: r.artifacts, figures: r.figures, display: r.display };
+    files: r.artifacts, figures: r.figures, ...(r.artifact ? { artifact: r.artifact } : {}), display: r.display };
 }
 
 function toResult(kc: KeyedCell, m: Manifest, dir: string, cached: boolean, seconds: number): CellResult {
   const artifacts: Record<string, string> = {};
   for (const [role, f] of Object.entries(m.files)) artifacts[role] = path.resolve(dir, f);
   const display = { ...m.display, images: m.display.images?.map((im) => ({ ...im, path: path.resolve(dir, im.path) })) };
-  return { cell: kc.index, kind: kc.kind, ...(kc.name !== undefined ? { name: kc.name } : {}), cached, seconds: cached ? 0 : seconds, artifacts, figures: m.figures, display };
+  return { cell: kc.index, kind: kc.kind, ...(kc.name !== undefined ? { name: kc.name } : {}), cached, seconds: cached ? 0 : seconds, artifacts, figures: m.figures,
+    ...(m.artifact ? { artifact: resolveArtifact(m.artifact, dir) } : {}), display };
 }

@@ -1,4 +1,5 @@
 // What running a cell produces: the figures scripts read, the files it made, and what the notebook shows.
+import type { LoraArtifact } from './artifact';
 
 /** The display of a finished cell: a markdown summary, images (paths, never base64) and structured data. */
 export interface CellDisplay {
@@ -19,6 +20,8 @@ export interface CellResult {
   artifacts: Record<string, string>;
   /** The cell's numbers (loss, fidelity, counts, leakage…), for `lorabias run --json` and the notebook. */
   figures: Record<string, unknown>;
+  /** What a LoRA cell (bias, target) hands to the cells that use it; see artifact.ts. */
+  artifact?: LoraArtifact;
   display: CellDisplay;
 }
 
@@ -34,6 +37,8 @@ export interface Manifest {
   /** Files inside the artifact folder, by role (relative to it), or absolute for files outside the cache. */
   files: Record<string, string>;
   figures: Record<string, unknown>;
+  /** What a LoRA cell hands on (its `lora` relative to the cell's folder); absent for other kinds. */
+  artifact?: LoraArtifact;
   display: CellDisplay;
 }
 

@@ -101,3 +101,32 @@ describe('lorabias plan', () => {
     assert.match(r.out, /bad\.lorabias: not planned: fix the 3 errors above first/);
   });
 });
+
+describe('lorabias run --python / --device', () => {
+  const modelOnly = 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n';
+  const venvPython = path.join(root, '.venv/bin/python');
+
+  it('starts the engine with the Python given by --python, over LORABIAS_PYTHON', () => {
+    fs.writeFileSync(path.join(dir, 'model.lorabias'), modelOnly);
+    const r = spawnSync(process.execPath, [cli, 'run', '--python', '/nonexistent/python-for-lorabias', 'model.lorabias'],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, LORABIAS_PYTHON: venvPython } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /cannot start the engine's Python \(\/nonexistent\/python-for-lorabias\)/);
+    assert.doesNotMatch(r.stderr, /unknown option/);
+  });
+
+  it('sends --device to the engine (an unsupported device is refused by the engine, naming it)', () => {
+    fs.writeFileSync(path.join(dir, 'model.lorabias'), modelOnly);
+    const r = spawnSync(process.execPath, [cli, 'run', `--python=${venvPython}`, '--device', 'tpu', 'model.lorabias'],
+      { cwd: dir, encoding: 'utf8', env: { ...process.env, LORABIAS_DEVICE: 'cpu' } });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /device 'tpu'/);
+    assert.doesNotMatch(r.stderr, /unknown option/);
+  });
+
+  it('says what is missing when --python or --device has no value', () => {
+    const r = run('run', 'model.lorabias', '--device');
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--device needs a value/);
+  });
+});

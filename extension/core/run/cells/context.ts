@@ -1,6 +1,7 @@
 // What a cell handler gets, and what it returns.
 import type { EngineClient } from '../../engine/client';
 import type { KeyedCell } from '../keys';
+import type { LoraArtifact } from '../artifact';
 import type { CellDisplay, Manifest } from '../types';
 
 export interface CellContext {
@@ -25,6 +26,8 @@ export interface CellOutcome {
   /** Files by role: relative to outDir for the cell's own, absolute for files elsewhere. */
   files: Record<string, string>;
   figures: Record<string, unknown>;
+  /** For LoRA cells: what the cells that use it read (its `lora` relative to outDir, or absolute). */
+  artifact?: LoraArtifact;
   display: CellDisplay;
 }
 

@@ -17,7 +17,11 @@ export const runDataset: CellHandler = async (ctx) => {
   const broken = new Set(report.problems.filter((p) => p.severity === 'error').map((p) => p.file));
   const images: DatasetImage[] = report.images
     .filter((im) => !broken.has(im.path))
-    .map((im) => ({ path: path.resolve(ctx.recipeDir, im.path), ...(im.caption !== undefined ? { caption: im.caption } : {}), repeats: im.repeats }));
+    .map((im) => {
+      // an image without a caption trains on the tagger's tags (when a tagger ran), not on an empty caption
+      const caption = im.caption?.trim() ? im.caption : im.predicted?.length ? im.predicted.join(', ') : im.caption;
+      return { path: path.resolve(ctx.recipeDir, im.path), ...(caption !== undefined ? { caption } : {}), repeats: im.repeats };
+    });
   // Thumbnails are files in the artifact folder: store them relative to it.
   for (const t of report.thumbnails ?? []) if (t.file) t.file = path.relative(ctx.outDir, t.file);
   fs.writeFileSync(path.join(ctx.outDir, 'images.json'), JSON.stringify(images, null, 1));

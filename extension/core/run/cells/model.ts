@@ -9,6 +9,8 @@ export const runModel: CellHandler = async (ctx) => {
     checkpoint: checkpoint.startsWith('builtin:') ? checkpoint : path.resolve(ctx.recipeDir, checkpoint),
     ...(b.family ? { family: b.family } : {}),
     ...(b.dtype ? { dtype: ({ fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' } as Record<string, string>)[String(b.dtype)] } : {}),
+    ...(b.vae ? { vae: path.resolve(ctx.recipeDir, String(b.vae)) } : {}),
+    ...(b.clip_skip !== undefined ? { clip_skip: b.clip_skip } : {}),
     ...(b.allow_pickle ? { allow_pickle: true } : {}),
     ...(ctx.device && ctx.device !== 'auto' ? { device: ctx.device } : {}),
   };
@@ -19,7 +21,8 @@ export const runModel: CellHandler = async (ctx) => {
     figures: { load: { ...load, family: r.family }, family: r.family, params, device: r.device, dtype: r.dtype },
     display: {
       title: `model ${ctx.cell.name ?? ''}`.trim(),
-      markdown: `**${ctx.cell.name}**: \`${r.family}\`, ${fmt(params / 1e6)} M parameters, on \`${r.device}\` (${r.dtype})`,
+      markdown: `**${ctx.cell.name}**: \`${r.family}\`, ${fmt(params / 1e6)} M parameters, on \`${r.device}\` (${r.dtype})`
+        + (b.vae ? `, VAE \`${b.vae}\`` : '') + (b.clip_skip !== undefined ? `, CLIP skip ${b.clip_skip}` : ''),
     },
   };
 };

@@ -8,7 +8,7 @@ import { normalizeTag } from '../../dataset/tags';
 import { tagLeakage, tagScores } from '../../preview/tagLeakage';
 import type { CellContext } from './context';
 import { CellHandler, modelParams } from './context';
-import { modelOfBias } from './train';
+import { readLoraArtifact } from '../artifact';
 
 interface Sampled { path: string; prompt: string; seed: number; weight?: number }
 
@@ -22,11 +22,10 @@ export const runPreview: CellHandler = async (ctx) => {
   const sampled = new Map<string, Sampled[]>();
   let done = 0;
   for (const name of loras) {
-    const u = ctx.upstream(name);
-    const model = typeof u.manifest.figures.model === 'string' ? (u.manifest.figures.model as string) : modelOfBias(ctx, name);
+    const a = readLoraArtifact(name, ctx.upstream(name));
     const dir = path.join(ctx.outDir, 'images', name);
     const params: Record<string, unknown> = {
-      ...modelParams(ctx, model), loras: [{ path: u.manifest.files.lora, weight: 0 }], weights, prompts, seeds, output_dir: dir,
+      ...modelParams(ctx, a.model), loras: [{ path: a.lora, weight: 0 }], weights, prompts, seeds, output_dir: dir,
       ...(b.negative_prompt ? { negative_prompt: b.negative_prompt } : {}), ...(b.steps ? { steps: b.steps } : {}),
       ...(b.cfg !== undefined ? { cfg: b.cfg } : {}), ...(b.sampler ? { scheduler: b.sampler } : {}),
       ...(b.width ? { width: b.width } : {}), ...(b.height ? { height: b.height } : {}),
@@ -86,10 +85,10 @@ export const runPreview: CellHandler = async (ctx) => {
 async function editMask(ctx: CellContext, lora: string, size: { width: number; height: number }): Promise<{ mask: Uint8Array; source: string } | undefined> {
   const b = ctx.cell.body;
   if (b.mask) return { mask: maskFromImage(await readRaster(path.resolve(ctx.recipeDir, String(b.mask)), size)), source: `mask ${b.mask}` };
-  const f = ctx.upstream(lora).manifest.figures as { dataset?: string; over?: { name: string }[] };
-  const biasName = f.over?.[0]?.name;
+  const f = readLoraArtifact(lora, ctx.upstream(lora));
+  const biasName = f.over[0]?.name;
   if (!f.dataset || !biasName) return undefined;
-  const biasDataset = (ctx.upstream(biasName).manifest.figures as { dataset?: string }).dataset;
+  const biasDataset = readLoraArtifact(biasName, ctx.upstream(biasName)).dataset;
   if (!biasDataset) return undefined;
   const list = (name: string) => {
     const u = ctx.upstream(name);

@@ -2,9 +2,11 @@
 // multipliers while it trains (`over`), the way kohya's `--base_weights` does; they are not part of the result.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { LoraArtifact } from '../artifact';
+import { readLoraArtifact } from '../artifact';
 import { CellContext, CellHandler, CellOutcome, engineRequest, fmt, modelParams } from './context';
 
-const TRAIN_KEYS = ['rank', 'alpha', 'steps', 'lr', 'scheduler', 'warmup_steps', 'batch_size', 'resolution', 'seed', 'mixed_precision',
+const TRAIN_KEYS = ['rank', 'alpha', 'conv_rank', 'conv_alpha', 'steps', 'lr', 'scheduler', 'warmup_steps', 'batch_size', 'resolution', 'seed', 'mixed_precision',
   'gradient_checkpointing', 'train_text_encoder', 'min_snr_gamma', 'noise_offset', 'checkpoint_every'] as const;
 
 export interface DatasetImage {
@@ -36,14 +38,17 @@ function trainParams(ctx: CellContext, modelName: string, datasetName: string): 
   const b = ctx.cell.body;
   const params: Record<string, unknown> = { ...modelParams(ctx, modelName), images: paths, captions };
   for (const k of TRAIN_KEYS) if (b[k] !== undefined) params[k] = b[k];
-  if (b.conv_rank) params.train_conv = true;
+  // the cached LoRA keeps full precision; `export` writes the precision asked for (`dtype`, fp16 by default)
+  params.save_precision = 'float';
   fs.mkdirSync(ctx.workDir, { recursive: true });
   params.output = path.join(ctx.workDir, 'lora.safetensors');
   params.resume = true;
   return params;
 }
 
-async function train(ctx: CellContext, params: Record<string, unknown>, extra: Record<string, unknown>, lines: string[]): Promise<CellOutcome> {
+type Handed = Omit<LoraArtifact, 'lora'>;
+
+async function train(ctx: CellContext, params: Record<string, unknown>, handed: Handed, extra: Record<string, unknown>, lines: string[]): Promise<CellOutcome> {
   const r = await engineRequest(ctx, 'train', params);
   const out = path.join(ctx.outDir, 'lora.safetensors');
   fs.renameSync(String(r.path ?? params.output), out);
@@ -61,45 +66,51 @@ async function train(ctx: CellContext, params: Record<string, unknown>, extra: R
     md.push(fidelity.held ? `fidelity **${fmt(fidelity.value)}** ≥ ${target}: the constraint holds`
       : `⚠ fidelity **${fmt(fidelity.value)}** did not reach ${target}: the bias does not hold — train longer, raise the rank or the learning rate`);
   }
-  return { files: { lora: 'lora.safetensors' }, figures, display: { title: `${ctx.cell.kind} ${ctx.cell.name}`, markdown: md.join('\n\n'), data: { losses } } };
+  return { files: { lora: 'lora.safetensors' }, figures, artifact: { lora: 'lora.safetensors', ...handed }, display: { title: `${ctx.cell.kind} ${ctx.cell.name}`, markdown: md.join('\n\n'), data: { losses } } };
+}
+
+/** The family the model cell reported (for the artifact). */
+function familyOf(ctx: CellContext, modelName: string): string | undefined {
+  const f = ctx.upstream(modelName).manifest.figures.family;
+  return typeof f === 'string' ? f : undefined;
 }
 
 export const runBias: CellHandler = async (ctx) => {
   const b = ctx.cell.body;
+  const model = String(b.model);
+  const weight = (b.weight as number | undefined) ?? 1;
+  const family = familyOf(ctx, model);
   if (b.file) {
     const file = path.resolve(ctx.recipeDir, String(b.file));
-    return { files: { lora: file }, figures: { source: 'file', weight: b.weight ?? 1 },
-      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA \`${b.file}\`, applied at weight ${b.weight ?? 1}` } };
+    return { files: { lora: file }, figures: { source: 'file', weight },
+      artifact: { lora: file, model, ...(family ? { family } : {}), weight, over: [] },
+      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA \`${b.file}\` for \`${model}\`, applied at weight ${weight}` } };
   }
-  const params = trainParams(ctx, String(b.model), String(b.dataset));
+  const params = trainParams(ctx, model, String(b.dataset));
   if (b.until) {
     const u = b.until as Record<string, unknown>;
     params.until = { fidelity: u.fidelity, ...(u.every ? { every: u.every } : {}), ...(u.prompts ? { prompts: u.prompts } : {}), ...(u.seeds ? { seeds: u.seeds } : {}) };
   }
   params.metadata = { lorabias_role: 'bias', lorabias_lock: b.lock ?? 'everything' };
-  return train(ctx, params, { model: String(b.model), dataset: String(b.dataset), weight: b.weight ?? 1, lock: b.lock ?? 'everything' }, [`lock: \`${b.lock ?? 'everything'}\``]);
+  return train(ctx, params, { model, ...(family ? { family } : {}), weight, over: [], dataset: String(b.dataset) },
+    { weight, lock: b.lock ?? 'everything' }, [`lock: \`${b.lock ?? 'everything'}\``]);
 };
 
 export const runTarget: CellHandler = async (ctx) => {
   const b = ctx.cell.body;
   const over = ((b.over as unknown[]) ?? []).map((o) => (typeof o === 'string' ? { bias: o } : (o as { bias: string; weight?: number })));
   const biases = over.map((o) => {
-    const u = ctx.upstream(o.bias);
-    const weight = o.weight ?? (u.manifest.figures.weight as number | undefined) ?? 1;
-    return { name: o.bias, path: u.manifest.files.lora, weight, model: (u.manifest.figures as Record<string, unknown>).model };
+    const a = readLoraArtifact(o.bias, ctx.upstream(o.bias));
+    return { name: o.bias, lora: a.lora, weight: o.weight ?? a.weight, model: a.model };
   });
-  const modelName = b.model ? String(b.model) : modelOfBias(ctx, over[0].bias);
+  const modelName = b.model ? String(b.model) : biases[0]?.model;
+  if (!modelName) throw Object.assign(new Error('a target without `over:` needs `model:`'), { code: 'E_CELL' });
   const params = trainParams(ctx, modelName, String(b.dataset));
-  params.over = biases.map((x) => ({ path: x.path, weight: x.weight }));
+  params.over = biases.map((x) => ({ path: x.lora, weight: x.weight }));
   params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })) };
   const line = biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)';
-  return train(ctx, params, { model: modelName, dataset: String(b.dataset), over: biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.path })) }, [line]);
+  const family = familyOf(ctx, modelName);
+  const handedOver = biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.lora }));
+  return train(ctx, params, { model: modelName, ...(family ? { family } : {}), weight: 1, over: handedOver, dataset: String(b.dataset) },
+    { over: handedOver.map(({ name, weight }) => ({ name, weight })) }, [line]);
 };
-
-/** The model a bias cell trained on (a target without `model:` uses its first bias's). */
-export function modelOfBias(ctx: CellContext, biasName: string): string {
-  const m = ctx.upstream(biasName).manifest;
-  const model = (m.figures as Record<string, unknown>).model;
-  if (typeof model === 'string') return model;
-  throw Object.assign(new Error(`cannot tell which model \`${biasName}\` was trained on; add \`model:\` to this cell`), { code: 'E_CELL' });
-}

@@ -1,0 +1,404 @@
+"""The engine side of the recipe contract: every request field the TypeScript core sends (listed, with the recipe keys
+that reach it, in test/contract/engine-requests.json — the TS side is test/unit/contract/schemaContract.test.ts) is read
+by the engine and changes what it does; every enum value the schema offers for those keys is accepted; and where the
+schema states a default for a key the core leaves out, the engine's default is that value.
+
+Adding a request field: list it in engine-requests.json, then add its probe to ENGINE_PROBES below — a function that
+fails unless the engine uses the field (`cfg_probe` for a train field: the parsed config changes and the training
+code reads that config attribute; `opt_probe` for a per-image sample option that `generate` takes; or a real call).
+A new enum-valued field also needs an ACCEPTS entry, and a new default-bearing one a DEFAULTS entry.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+
+from lorabias_engine.errors import EngineError
+from lorabias_engine.export import DEFAULT_EXPORT_DTYPE, EXPORT_DTYPES, export
+from lorabias_engine.models.loader import _check_family
+from lorabias_engine.models.registry import DTYPES, resolve_device
+from lorabias_engine.models.schedulers import SCHEDULERS, make_scheduler
+from lorabias_engine.protocol import JobContext
+from lorabias_engine.sample import generate, sample, sample_options
+from lorabias_engine.train import train
+from lorabias_engine.train_config import parse_train
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = {m: f for m, f in json.loads((ROOT / "test/contract/engine-requests.json").read_text()).items()
+            if not m.startswith("_")}
+SCHEMA = json.loads((ROOT / "extension/core/recipe/recipe.schema.json").read_text())
+ENGINE = ROOT / "engine/lorabias_engine"
+SOURCES = {p.name: p.read_text() for p in ENGINE.rglob("*.py")}
+BASE_TRAIN = {"images": ["a.png"], "output": "/tmp/x.safetensors"}
+
+
+def schema_of(key: str) -> dict:
+    """recipe.schema.json's schema for a key path such as `bias.until.every` or `target.over[].weight`."""
+    node = SCHEMA["properties"]
+    parts = key.split(".")
+    s = node[parts[0]]
+    for part in parts[1:]:
+        if part.endswith("[]"):
+            s = s["properties"][part[:-2]]["items"]
+            continue
+        s = s["properties"][part]
+        if "$ref" in s:
+            s = SCHEMA["definitions"][s["$ref"].split("/")[-1]]
+    return s
+
+
+def used_outside_parser(expr: str) -> bool:
+    return any(expr in text for name, text in SOURCES.items() if name != "train_config.py")
+
+
+def cfg_probe(field: str, value, attr: str | None = None, get=None):
+    """A train field: parsing it changes the config, and the training code reads that attribute."""
+    attr = attr or field
+    get = get or (lambda cfg: getattr(cfg, attr))
+
+    def probe(_fx):
+        base, changed = parse_train(dict(BASE_TRAIN), 32), parse_train({**BASE_TRAIN, **nest(field, value)}, 32)
+        assert get(changed) != get(base), f"{field}: parsing it does not change cfg.{attr}"
+        expr = f"cfg.{attr.split('.')[0]}" if "." not in attr else f"cfg.{attr}"
+        assert used_outside_parser(expr), f"{field}: nothing outside train_config.py reads {expr}"
+    return probe
+
+
+def nest(field: str, value) -> dict:
+    head, _, rest = field.partition(".")
+    return {head: nest(rest, value) if rest else value}
+
+
+def opt_probe(field: str, value, opt: str | None = None):
+    """A sample field that is a per-image option: sample_options picks it up and generate() takes it."""
+    opt = opt or field
+
+    def probe(_fx):
+        base, changed = sample_options({}, "tiny"), sample_options({field: value}, "tiny")
+        assert changed[opt] == value and base[opt] != value
+        assert opt in inspect.signature(generate).parameters
+    return probe
+
+
+def resolves_model(method_file: str):
+    def probe(_fx):
+        assert "registry.resolve(params)" in SOURCES[method_file], f"{method_file} does not load the request's model"
+    return probe
+
+
+# ---- real calls ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fx(random_tiny, registry, images, tmp_path_factory):
+    """A small trained LoRA on the random tiny model, and a sample request to vary one field at a time."""
+    tmp = tmp_path_factory.mktemp("contract")
+    lora = tmp / "l.safetensors"
+    train({"model_id": random_tiny.model_id, "images": [str(images["a"])], "output": str(lora), "rank": 2, "steps": 2,
+           "lr": 0.1, "resolution": 32}, JobContext("t"), registry)
+    base = {"model_id": random_tiny.model_id, "prompts": ["a red disc"], "seeds": [1], "steps": 1,
+            "loras": [{"path": str(lora), "weight": 0}], "weights": [0], "output_dir": str(tmp / "base")}
+    return {"tmp": tmp, "lora": lora, "registry": registry, "model": random_tiny, "sample": base}
+
+
+def sample_probe(field: str, value, check):
+    def probe(fx):
+        base = dict(fx["sample"], output_dir=str(fx["tmp"] / f"a-{field}"))
+        a = sample(base, JobContext("a"), fx["registry"])["images"]
+        b = sample({**base, field: value, "output_dir": str(fx["tmp"] / f"b-{field}")}, JobContext("b"), fx["registry"])["images"]
+        check(a, b, fx)
+    return probe
+
+
+def pixels(entry) -> torch.Tensor:
+    import numpy as np
+    from PIL import Image
+
+    return torch.from_numpy(np.asarray(Image.open(entry["path"]), dtype=np.float32))
+
+
+def load_probe(params: dict, check):
+    def probe(fx):
+        check(fx, lambda extra=None: fx["registry"].load({**params, **(extra or {})}))
+    return probe
+
+
+def _checkpoint(fx, load):
+    model, _ = load()
+    assert model.source == "builtin:tiny-shapes" and model.family == "tiny"
+    with pytest.raises(EngineError) as err:
+        load({"checkpoint": str(fx["tmp"] / "nowhere.safetensors")})
+    assert "nowhere.safetensors" in err.value.message
+
+
+def _family(fx, load):
+    with pytest.raises(EngineError) as err:
+        load({"family": "sd15"})
+    assert "sd15" in err.value.message
+
+
+def _dtype(fx, load):
+    assert load({"dtype": "bfloat16"})[0].dtype == torch.bfloat16 and load({"dtype": "float32"})[0].dtype == torch.float32
+
+
+def _vae(fx, load):
+    with pytest.raises(EngineError) as err:
+        load({"vae": str(fx["lora"])})
+    assert "VAE" in err.value.message or "vae" in err.value.message
+
+
+def _allow_pickle(fx, load):
+    state = {f"unet.{k}": v for k, v in fx["model"].unet.state_dict().items()}
+    state.update({f"text_encoder.{k}": v for k, v in fx["model"].text_encoders[0].state_dict().items()})
+    ckpt = fx["tmp"] / "tiny.ckpt"
+    torch.save(state, ckpt)
+    with pytest.raises(EngineError) as err:
+        fx["registry"].load({"checkpoint": str(ckpt)})
+    assert err.value.code == "E_PICKLE_REFUSED"
+    assert fx["registry"].load({"checkpoint": str(ckpt), "allow_pickle": True})[0].family == "tiny"
+
+
+def _device(fx, load):
+    assert load({"device": "cpu"})[0].device.type == "cpu"
+    with pytest.raises(EngineError) as err:
+        load({"device": "tpu"})
+    assert "tpu" in err.value.message
+
+
+def _load_clip_skip(fx, _load):
+    from lorabias_engine.app import build_server
+    import io
+
+    out = io.StringIO()
+    server = build_server(out)
+    from lorabias_engine.protocol import JobContext as Ctx
+
+    handler = server.handlers["load"]
+    with pytest.raises(EngineError) as err:
+        handler({"checkpoint": "builtin:tiny-shapes", "clip_skip": 9}, Ctx("l"))
+    assert "clip_skip 9" in err.value.message
+    assert handler({"checkpoint": "builtin:tiny-shapes", "clip_skip": 2}, Ctx("l"))["family"] == "tiny"
+
+
+def _conv_alpha():
+    plain = parse_train({**BASE_TRAIN, "conv_rank": 2}, 32)
+    assert parse_train({**BASE_TRAIN, "conv_rank": 2, "conv_alpha": 1}, 32).conv_alpha == 1.0 != plain.conv_alpha
+    assert used_outside_parser("cfg.conv_alpha")
+
+
+def _export_field(field):
+    def probe(fx):
+        dst = fx["tmp"] / f"export-{field}.safetensors"
+        params = {"lora": str(fx["lora"]), "to": str(dst), "metadata": {"trigger": "zxq"}, "dtype": "fp32"}
+        export(params, JobContext("e"), fx["registry"])
+        with safe_open(str(dst), "pt") as fh:
+            meta, dtypes = fh.metadata(), {fh.get_tensor(k).dtype for k in fh.keys()}
+        if field == "to":
+            assert dst.exists()
+        elif field == "metadata":
+            assert meta["lorabias_trigger"] == "zxq"
+        elif field == "dtype":
+            assert dtypes == {torch.float32}
+        elif field == "lora":
+            with pytest.raises(EngineError) as err:
+                export({**params, "lora": str(fx["tmp"] / "missing.safetensors")}, JobContext("e"), fx["registry"])
+            assert "missing.safetensors" in err.value.message
+    return probe
+
+
+ENGINE_PROBES = {
+    # load (and every request that names its model with these same parameters)
+    ("load", "checkpoint"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _checkpoint),
+    ("load", "family"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _family),
+    ("load", "dtype"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _dtype),
+    ("load", "vae"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _vae),
+    ("load", "clip_skip"): load_probe({}, _load_clip_skip),
+    ("load", "allow_pickle"): load_probe({}, _allow_pickle),
+    ("load", "device"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _device),
+    # train
+    ("train", "checkpoint"): resolves_model("train.py"),
+    ("train", "images"): cfg_probe("images", ["b.png", "c.png"]),
+    ("train", "captions"): cfg_probe("captions", ["a disc"]),
+    ("train", "rank"): cfg_probe("rank", 4),
+    ("train", "alpha"): cfg_probe("alpha", 2.0),
+    ("train", "conv_rank"): cfg_probe("conv_rank", 2),
+    ("train", "conv_alpha"): lambda fx: _conv_alpha(),
+    ("train", "steps"): cfg_probe("steps", 7),
+    ("train", "lr"): cfg_probe("lr", 0.002),
+    ("train", "scheduler"): cfg_probe("scheduler", "cosine"),
+    ("train", "warmup_steps"): cfg_probe("warmup_steps", 2),
+    ("train", "batch_size"): cfg_probe("batch_size", 2),
+    ("train", "resolution"): cfg_probe("resolution", 64),
+    ("train", "seed"): cfg_probe("seed", 9),
+    ("train", "mixed_precision"): cfg_probe("mixed_precision", "bf16"),
+    ("train", "gradient_checkpointing"): cfg_probe("gradient_checkpointing", True),
+    ("train", "train_text_encoder"): cfg_probe("train_text_encoder", True),
+    ("train", "min_snr_gamma"): cfg_probe("min_snr_gamma", 5.0),
+    ("train", "noise_offset"): cfg_probe("noise_offset", 0.05),
+    ("train", "checkpoint_every"): cfg_probe("checkpoint_every", 3),
+    ("train", "until.fidelity"): cfg_probe("until", {"fidelity": 0.7}, "until.fidelity", lambda c: c.until and c.until.fidelity),
+    ("train", "until.every"): cfg_probe("until", {"fidelity": 0.7, "every": 7}, "until.every", lambda c: c.until and c.until.every),
+    ("train", "until.prompts"): cfg_probe("until", {"fidelity": 0.7, "prompts": ["x"]}, "until.prompts", lambda c: c.until and c.until.prompts),
+    ("train", "until.seeds"): cfg_probe("until", {"fidelity": 0.7, "seeds": [4]}, "until.seeds", lambda c: c.until and c.until.seeds),
+    ("train", "over"): cfg_probe("over", [{"path": "b.safetensors", "weight": 0.5}]),
+    ("train", "metadata.lorabias_role"): cfg_probe("metadata", {"lorabias_role": "bias"}),
+    ("train", "metadata.lorabias_lock"): cfg_probe("metadata", {"lorabias_lock": "style"}),
+    ("train", "metadata.lorabias_over"): cfg_probe("metadata", {"lorabias_over": [{"name": "c", "weight": 1}]}),
+    ("train", "clip_skip"): cfg_probe("clip_skip", 2),
+    ("train", "output"): cfg_probe("output", "/tmp/y.safetensors"),
+    ("train", "resume"): cfg_probe("resume", True),
+    ("train", "save_precision"): cfg_probe("save_precision", "float"),
+    # sample
+    ("sample", "checkpoint"): resolves_model("sample.py"),
+    ("sample", "loras"): sample_probe("weights", [1], lambda a, b, fx: ((pixels(a[0]) - pixels(b[0])).abs().max() > 0) or pytest.fail("the LoRA at weight 1 changed nothing")),
+    ("sample", "weights"): sample_probe("weights", [0, 1], lambda a, b, fx: [e["weight"] for e in b] == [0, 1] or pytest.fail(str(b))),
+    ("sample", "prompts"): sample_probe("prompts", ["a red disc", "a blue square"], lambda a, b, fx: len(b) == 2 or pytest.fail(str(b))),
+    ("sample", "seeds"): sample_probe("seeds", [1, 2], lambda a, b, fx: [e["seed"] for e in b] == [1, 2] or pytest.fail(str(b))),
+    ("sample", "output_dir"): sample_probe("output_dir", None, lambda a, b, fx: all(Path(e["path"]).parent.name.startswith("b-") for e in b) or pytest.fail(str(b))),
+    ("sample", "negative_prompt"): opt_probe("negative_prompt", "blurry"),
+    ("sample", "steps"): opt_probe("steps", 6),
+    ("sample", "cfg"): opt_probe("cfg", 4.5),
+    ("sample", "scheduler"): opt_probe("scheduler", "euler_a"),
+    ("sample", "width"): opt_probe("width", 48),
+    ("sample", "height"): opt_probe("height", 40),
+    ("sample", "clip_skip"): opt_probe("clip_skip", 2),
+    # export
+    ("export", "checkpoint"): resolves_model("export.py"),
+    ("export", "lora"): _export_field("lora"),
+    ("export", "to"): _export_field("to"),
+    ("export", "dtype"): _export_field("dtype"),
+    ("export", "metadata"): _export_field("metadata"),
+}
+
+
+def _train_accepts(field):
+    def accept(value):
+        cfg = parse_train({**BASE_TRAIN, **nest(field, value)}, 32)
+        if field == "scheduler":  # and the schedule is built from it
+            from diffusers.optimization import get_scheduler
+
+            opt = torch.optim.AdamW([torch.nn.Parameter(torch.zeros(1))])
+            get_scheduler(cfg.scheduler, opt, num_warmup_steps=0, num_training_steps=2)
+    return accept
+
+
+def _sample_scheduler(value):
+    make_scheduler(sample_options({"scheduler": value}, "tiny")["scheduler"], {"num_train_timesteps": 1000}).set_timesteps(4)
+
+
+def _export_accepts(value):
+    from lorabias_engine.params import choice
+
+    choice({"dtype": value}, "dtype", tuple(EXPORT_DTYPES), DEFAULT_EXPORT_DTYPE)
+
+
+def _load_dtype(value):
+    if value not in DTYPES:
+        raise EngineError("E_BAD_REQUEST", value)
+
+
+ACCEPTS = {  # (method, field) → refuses (raises EngineError) a value the engine does not take
+    ("load", "family"): _check_family,
+    ("load", "dtype"): _load_dtype,
+    ("train", "scheduler"): _train_accepts("scheduler"),
+    ("train", "mixed_precision"): _train_accepts("mixed_precision"),
+    ("train", "metadata.lorabias_lock"): None,  # any string is recorded as given
+    ("sample", "scheduler"): _sample_scheduler,
+    ("export", "dtype"): lambda v: _export_accepts(v),
+}
+
+DEFAULTS = {  # (method, field) → the engine's value when the core leaves the field out
+    ("train", "rank"): lambda: parse_train(dict(BASE_TRAIN), 32).rank,
+    ("train", "steps"): lambda: parse_train(dict(BASE_TRAIN), 32).steps,
+    ("train", "lr"): lambda: parse_train(dict(BASE_TRAIN), 32).lr,
+    ("train", "scheduler"): lambda: parse_train(dict(BASE_TRAIN), 32).scheduler,
+    ("train", "warmup_steps"): lambda: parse_train(dict(BASE_TRAIN), 32).warmup_steps,
+    ("train", "batch_size"): lambda: parse_train(dict(BASE_TRAIN), 32).batch_size,
+    ("train", "seed"): lambda: parse_train(dict(BASE_TRAIN), 32).seed,
+    ("train", "mixed_precision"): lambda: parse_train(dict(BASE_TRAIN), 32).mixed_precision,
+    ("train", "gradient_checkpointing"): lambda: parse_train(dict(BASE_TRAIN), 32).gradient_checkpointing,
+    ("train", "train_text_encoder"): lambda: parse_train(dict(BASE_TRAIN), 32).train_text_encoder,
+    ("train", "conv_rank"): lambda: parse_train(dict(BASE_TRAIN), 32).conv_rank,
+    ("train", "noise_offset"): lambda: parse_train(dict(BASE_TRAIN), 32).noise_offset,
+    ("sample", "steps"): lambda: sample_options({}, "sd15")["steps"],
+    ("sample", "scheduler"): lambda: sample_options({}, "sd15")["scheduler"],
+    ("export", "dtype"): lambda: DEFAULT_EXPORT_DTYPE,
+}
+
+
+FIELDS = [(m, f) for m, fields in CONTRACT.items() for f in fields]
+
+
+def test_every_request_field_the_core_sends_has_an_engine_probe():
+    assert sorted(set(FIELDS) - set(ENGINE_PROBES)) == [], "add an ENGINE_PROBES entry for these fields"
+    assert sorted(set(ENGINE_PROBES) - set(FIELDS)) == [], "probes for fields engine-requests.json no longer lists"
+
+
+@pytest.mark.parametrize("method,field", FIELDS, ids=[f"{m}.{f}" for m, f in FIELDS])
+def test_the_engine_reads_the_field(method, field, fx):
+    probe = ENGINE_PROBES[(method, field)]
+    result = probe(fx)
+    assert result is None or result, f"{method}.{field}"
+
+
+def _enum_fields():
+    out = []
+    for method, fields in CONTRACT.items():
+        for field, spec in fields.items():
+            values = {v for key in spec["keys"] for v in schema_of(key).get("enum", [])}
+            if values:
+                out.append((method, field, sorted(spec.get("values", {}).get(v, v) for v in values)))
+    return out
+
+
+@pytest.mark.parametrize("method,field,values", _enum_fields(), ids=[f"{m}.{f}" for m, f, _ in _enum_fields()])
+def test_every_enum_value_the_schema_offers_is_accepted(method, field, values):
+    assert (method, field) in ACCEPTS, f"{method}.{field} takes schema enum values: add an ACCEPTS entry"
+    accept = ACCEPTS[(method, field)]
+    if accept is None:
+        return
+    for value in values:
+        accept(value)
+    with pytest.raises(EngineError):
+        accept("no-such-value")
+
+
+def _default_fields():
+    out = []
+    for method, fields in CONTRACT.items():
+        if method == "load":
+            continue
+        for field, spec in fields.items():
+            defaults = {json.dumps(schema_of(key)["default"]) for key in spec["keys"] if "default" in schema_of(key)}
+            if defaults:
+                assert len(defaults) == 1, f"{method}.{field}: keys state different defaults {defaults}"
+                out.append((method, field, json.loads(defaults.pop())))
+    return out
+
+
+@pytest.mark.parametrize("method,field,default", _default_fields(), ids=[f"{m}.{f}" for m, f, _ in _default_fields()])
+def test_the_engine_default_is_the_schema_default(method, field, default):
+    assert (method, field) in DEFAULTS, f"{method}.{field}: the schema states a default; add a DEFAULTS entry"
+    assert DEFAULTS[(method, field)]() == default
+
+
+def test_the_documented_family_dependent_sampling_defaults():
+    # preview.cfg: "Default 7 (3 for tiny-shapes)"; clip_skip 1 is the plain last layer
+    assert sample_options({}, "tiny")["cfg"] == 3.0 and sample_options({}, "sd15")["cfg"] == 7.0
+    desc = schema_of("preview.cfg")["description"]
+    assert "Default 7 (3 for tiny-shapes)" in desc
+
+
+def test_clip_skip_1_is_the_default_conditioning(random_tiny):
+    assert schema_of("model.clip_skip")["default"] == 1
+    with torch.no_grad():
+        assert torch.equal(random_tiny.encode_prompts(["a disc"], clip_skip=1)[0], random_tiny.encode_prompts(["a disc"])[0])
+
+
+def test_samplers_offered_are_all_known_to_the_engine():
+    assert set(schema_of("preview.sampler")["enum"]) <= set(SCHEDULERS)
+    assert resolve_device("cpu").type == "cpu"

@@ -102,7 +102,9 @@ export class RecipeController implements vscode.Disposable {
    * Clears the cache of a notebook's recipe (the "Clear Cache" command); undefined while its cells run (a running
    * cell writes into the cache and reads what it needs from it).
    */
-  async clearCache(nb: vscode.NotebookDocument): Promise<number | undefined> {
+  async clearCache(nb: vscode.NotebookDocument): Promise<number | undefined | 'untrusted'> {
+    // the cache folder and its index come from the workspace (settings, files): deleting needs trust
+    if (!(await ensureTrusted('Clearing the cache', 'it deletes folders named by files and settings of this workspace'))) return 'untrusted';
     if (this.queues.get(nb.uri.toString())?.busy) return undefined;
     const { CellCache } = await import('../core/run/cache.js');
     const cache = new CellCache(this.cacheRoot(nb.uri.fsPath));

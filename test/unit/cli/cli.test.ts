@@ -88,3 +88,26 @@ describe('lorabias plan', () => {
     assert.match(r.out, /bad\.lorabias: not planned: fix the 3 errors above first/);
   });
 });
+
+describe('lorabias clean', () => {
+  it('removes its own recipe\'s cells and resume checkpoints, never another recipe\'s', () => {
+    // two recipes share one `.lorabias/` folder; each has a finished cell and a resume checkpoint under work/
+    const { CellCache } = require('../../../extension/core/run/cache') as typeof import('../../../extension/core/run/cache');
+    const cache = new CellCache(path.join(dir, '.lorabias'));
+    const keys = { 'good.lorabias': '1'.repeat(64), 'other.lorabias': '2'.repeat(64) };
+    fs.copyFileSync(path.join(dir, 'good.lorabias'), path.join(dir, 'other.lorabias'));
+    for (const [recipe, key] of Object.entries(keys)) {
+      const w = cache.begin(key);
+      w.commit({ kind: 'bias', recipe, engine: 'e', createdAt: 'now', seconds: 1, files: {}, figures: {}, display: { title: 't', markdown: 'm' } });
+      cache.record(path.join(dir, recipe), [key]);
+      fs.mkdirSync(cache.workDir(key), { recursive: true });
+      fs.writeFileSync(path.join(cache.workDir(key), 'lora.safetensors.step-00010'), 'checkpoint');
+    }
+    const r = run('clean', 'other.lorabias');
+    assert.equal(r.code, 0);
+    assert.match(r.out, /removed 1 cached cell /);
+    assert.equal(fs.existsSync(cache.workDir(keys['other.lorabias'])), false);
+    assert.ok(cache.lookup(keys['good.lorabias']), 'the other recipe\'s cell stays');
+    assert.ok(fs.existsSync(path.join(cache.workDir(keys['good.lorabias']), 'lora.safetensors.step-00010')), 'and so does its resume checkpoint');
+  });
+});

@@ -10,6 +10,7 @@ import { loadCore } from './core';
 import { EngineHost } from './engineHost';
 import { errorOutput, progressOutput, resultOutputs } from './cellOutputs';
 import { isRecipeNotebook, NOTEBOOK_TYPE, recipeCells } from './notebookCells';
+import { validateOptions } from './diagnostics';
 import { ensureTrusted } from './workspaceTrust';
 
 const PROGRESS_INTERVAL_MS = 300;
@@ -185,7 +186,7 @@ export class RecipeController implements vscode.Disposable {
       const core = await loadCore();
       const cells = recipeCells(nb);
       const recipePath = nb.uri.fsPath;
-      const problems = core.validateRecipe(cells, { recipePath, exists: (p) => fs.existsSync(p) }).filter((p) => p.severity === 'error');
+      const problems = core.validateRecipe(cells, validateOptions(nb.uri)).filter((p) => p.severity === 'error');
       if (problems.length) {
         void vscode.commands.executeCommand('workbench.actions.view.problems');
         const first = problems[0];

@@ -130,7 +130,7 @@ export class CellCache {
     } catch { return false; }
     const real = path.join(parentReal, path.basename(target));
     const rel = path.relative(rootReal, real);
-    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    if (rel === '' || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return false;
     // a symbolic link is removed as a link: what it points to is never walked
     fs.rmSync(real, { recursive: st.isDirectory() && !st.isSymbolicLink(), force: true });
     return true;

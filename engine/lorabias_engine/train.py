@@ -28,12 +28,18 @@ log = logging.getLogger(__name__)
 SAVE_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "float": torch.float32}
 
 
+def remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # holds a checkpoint to resume from, or the result, or is gone
+
+
 def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
     started = time.time()
     model = registry.resolve(params)
     default_res = {"tiny": 32, "sd15": 512, "sdxl": 1024}[model.family]
     cfg = parse_train(params, default_res)
-    Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)
     device = model.device
     torch.manual_seed(cfg.seed)
     if dist.world > 1 and cfg.train_text_encoder:
@@ -49,6 +55,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
 
     adapters: list[str] = []
     unet = model.unet
+    made = [p for p in [Path(cfg.output).parent, *Path(cfg.output).parent.parents] if not p.exists()]
+    Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)  # what it made goes again if left empty
     try:
         # 2. Bias LoRAs ("over"): applied live, frozen, at their multipliers — like sd-scripts' --base_weights.
         for i, bias in enumerate(cfg.over):
@@ -183,6 +191,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         log.info("training %s cancelled; checkpoint (if any) kept at %s", cfg.output, cfg.checkpoint_path)
         raise
     finally:
+        for folder in made:
+            remove_if_empty(folder)
         if cfg.gradient_checkpointing:
             unet.disable_gradient_checkpointing()
         unet.eval()

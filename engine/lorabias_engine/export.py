@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 
 from .errors import EngineError, bad_request
+from .finite import check_lora_tensors
 from .images import atomic_write, file_sha256
 from .lora import read_lora_file
 from .models.checkpoint_files import check_readable, safetensors_keys
@@ -127,6 +128,7 @@ def export(params: dict, ctx, registry) -> dict:
     with safe_open(str(src), framework="pt") as fh:
         tensors = {k: fh.get_tensor(k) for k in fh.keys()}
         metadata = dict(fh.metadata() or {})
+    check_lora_tensors(tensors, src.name)
     if not any(k.startswith("lora_") for k in tensors):
         model = registry.resolve(params)  # diffusers-format input: convert with the model's layout
         tensors, _ = read_lora_file(src, model)

@@ -18,6 +18,7 @@ from . import checkpoints, fidelity
 from .distributed import SINGLE
 from .errors import Cancelled, bad_request
 from .export import write_lora, training_metadata
+from .finite import LossWatch, check_trained
 from .images import file_sha256, load_dataset
 from .lora import activate, add_trainable, apply_lora_file, extract_kohya, load_trainable_state, remove_adapters
 from .models.schedulers import training_scheduler
@@ -85,6 +86,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         use_amp = device.type == "cuda" and cfg.mixed_precision != "no"
         amp_dtype = torch.bfloat16 if cfg.mixed_precision == "bf16" else torch.float16
         scaler = torch.amp.GradScaler("cuda") if use_amp and amp_dtype == torch.float16 else None
+        watch = LossWatch(scaled=scaler is not None, over=[str(b['path']) for b in cfg.over])
         if cfg.mixed_precision != "no" and device.type != "cuda":
             log.info("mixed_precision=%s ignored on %s (autocast is used on CUDA only)", cfg.mixed_precision, device)
         if cfg.gradient_checkpointing:
@@ -147,6 +149,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             lr_schedule.step()
             optimizer.zero_grad(set_to_none=True)
             losses.append(float(loss.detach()))
+            watch.step(step, losses[-1])
 
             elapsed = time.monotonic() - t0
             its = (step - start) / elapsed if elapsed > 0 else 0.0
@@ -176,6 +179,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
 
         # 7. Save the target alone, in kohya format, with sd-scripts' metadata and our provenance.
         tensors = extract_kohya(model, "target", SAVE_DTYPES[cfg.save_precision])
+        check_trained(tensors)
         seconds = time.time() - started
         if dist.is_main:
             metadata = training_metadata(cfg, model, data, step, seconds,

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .decode import open_rgb
 from .errors import E_MODEL_FORMAT, E_NOT_FOUND, EngineError, bad_request
 
 
@@ -39,8 +40,7 @@ def load_image(path: str | Path, width: int, height: int | None = None) -> torch
     if not path.exists():
         raise EngineError(E_NOT_FOUND, f"image not found: {path} — check the dataset folder")
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
+        with open_rgb(path) as im:
             scale = max(width / im.width, height / im.height)
             im = im.resize((max(width, round(im.width * scale)), max(height, round(im.height * scale))), Image.BICUBIC)
             left, top = (im.width - width) // 2, (im.height - height) // 2
@@ -62,7 +62,7 @@ def load_dataset(images: list, captions: list | None, resolution: int) -> Datase
             texts.append(str(captions[i]))
             continue
         txt = Path(path).with_suffix(".txt")
-        texts.append(txt.read_text(encoding="utf-8").strip() if txt.exists() else "")
+        texts.append(txt.read_text(encoding="utf-8").replace("\x00", "").strip() if txt.exists() else "")
     pixels = torch.stack([load_image(p, resolution) for p in images])
     return Dataset(list(images), texts, pixels, [file_sha256(p) for p in images])
 

@@ -1,15 +1,27 @@
 // Workspace Trust: in Restricted Mode a recipe still opens as a notebook, with live diagnostics and
 // completion (none of which runs code), but its cells do not run: running starts the Python engine.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CellCache } from '../../extension/core/run/cache';
 import { describe, test } from 'node:test';
 import { exampleRecipe } from './expectations';
 import { useSession } from './lib/session';
 
 describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
   const example = exampleRecipe();
+  const cachedKey = 'c'.repeat(64);
+  let cellDir = '';
   const { step } = useSession('untrusted', {
     workspaceTrust: true,
+    // a finished cell in the example's cache, listed in its index: Clear Cache must leave it alone untrusted
+    setUp: (workspace) => {
+      const recipe = path.join(workspace, example.file);
+      const cache = new CellCache(path.join(path.dirname(recipe), '.lorabias'));
+      cache.begin(cachedKey).commit({ kind: 'bias', recipe, engine: 'e', createdAt: 'now', seconds: 1, files: {}, figures: {}, display: { title: 't', markdown: 'm' } });
+      cache.record(recipe, [cachedKey]);
+      cellDir = cache.dir(cachedKey);
+    },
     prepare: (session) => session.wb.answerTrustPrompt(false),
   });
 
@@ -46,5 +58,12 @@ describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
       assert.deepEqual(await wb.cellOutputs(i), [], `cell ${i + 1} has no output`);
     }
     assert.deepEqual(await wb.statusBarItems(/LoRA Bias: (starting|busy|ready)/), [], 'the engine was not started');
+  }));
+
+  test('Clear Cache of This Recipe asks for trust and, untrusted, deletes nothing', step('clear-refused', async ({ wb }) => {
+    await wb.runCommand('LoRA Bias: Clear Cache of This Recipe');
+    const message = await wb.waitForNotification(/trust/i);
+    assert.match(message, /Clearing the cache needs a trusted workspace/, message);
+    assert.ok(fs.existsSync(path.join(cellDir, 'manifest.json')), 'the cached cell is still there');
   }));
 });

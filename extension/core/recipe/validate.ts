@@ -206,7 +206,7 @@ function checkOutput(cell: ParsedCell, node: Scalar, span: Span | undefined, opt
   const abs = path.resolve(recipeDir, value);
   const t = opts.outputTarget(abs, recipeDir);
   if (t.existing === 'folder') return add(cell, span, 'output-folder', `\`${value}\` is an existing folder (${abs}): \`to:\` names the file to write, e.g. \`${value.replace(/\/+$/, '')}/slider.safetensors\``);
-  if (t.existing === 'other') return add(cell, span, 'output-not-lora', `\`${value}\` already exists and is ${t.what ?? 'not a LoRA file'}: an export replaces only a LoRA file, so it was left alone. Choose another name, or move that file away`);
+  if (t.existing === 'other') return add(cell, span, 'output-not-lora', `\`${value}\` already exists and is ${t.what ?? 'not a LoRA file'}: an export replaces only a LoRA file, so this one would not be written. Choose another name, or move that file away`);
   if (t.outside) {
     add(cell, span, 'output-outside', `\`${value}\` is outside the recipe's folder${t.viaLink ? ' (through a symbolic link)' : ''}: the export would write ${t.outside}. Write inside the recipe's folder unless that is intended`, 'warning');
   }

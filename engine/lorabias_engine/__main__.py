@@ -1,9 +1,10 @@
 """`python -m lorabias_engine`: serve JSON lines on stdin/stdout until shutdown or EOF."""
+import logging
 import os
 import sys
 
 
-def main() -> int:
+def main() -> None:
     # The protocol owns the real stdout. Everything else that prints (libraries, C extensions, tqdm)
     # goes to stderr: point fd 1 at stderr and keep a private duplicate for protocol lines.
     protocol_fd = os.dup(1)
@@ -23,8 +24,19 @@ def main() -> int:
 
         torch.set_num_threads(int(os.environ["LORABIAS_THREADS"]))
     stdin = open(sys.stdin.fileno(), "r", encoding="utf-8", errors="replace", closefd=False)
-    build_server(out).serve(stdin)
-    return 0
+    stopped = build_server(out).serve(stdin)
+    if not stopped:
+        # orphaned with work still running (a step of a big model, a model load): nobody is left to answer, and
+        # waiting would keep the GPU busy; cancelled outputs never have their final name
+        logging.getLogger("lorabias_engine").warning("input closed while busy: exiting without waiting for the worker")
+    # exit at once: the interpreter's own teardown (torch, CUDA, library threads) takes seconds, and an engine
+    # whose editor or CLI is gone must not linger; every output was written and renamed already
+    try:
+        out.flush()
+    except OSError:
+        pass
+    logging.shutdown()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import torch
 
-from .errors import bad_request
+from .errors import EngineError, bad_request
+from .finite import check_lora_tensors
 from .images import atomic_write, file_sha256
 from .lora import read_lora_file
 from .models.checkpoint_files import check_readable, safetensors_keys
@@ -117,6 +118,26 @@ def write_lora(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dic
     return atomic_write(path, lambda tmp: save_file(tensors, tmp, metadata={k: str(v) for k, v in metadata.items()}))
 
 
+def is_lora_file(path: Path) -> bool:
+    """A .safetensors file whose tensor names are LoRA names (kohya, diffusers/PEFT or LyCORIS)."""
+    import re
+
+    try:
+        keys = safetensors_keys(path)
+    except EngineError:
+        return False
+    return any(re.search(r"(^|[._])lora[._]", k, re.IGNORECASE) for k in keys)
+
+
+def refuse_to_replace(dst: Path) -> None:
+    """An export replaces only a LoRA file: never a folder, a checkpoint or any other file."""
+    if dst.is_dir():
+        raise bad_request(f"{dst} is a folder; `to:` names the file to write (e.g. {dst / 'slider.safetensors'})")
+    if (dst.exists() or dst.is_symlink()) and not (dst.is_file() and is_lora_file(dst)):
+        raise bad_request(f"{dst} already exists and is not a LoRA file, so it was not replaced; choose another "
+                          "name, or move that file away")
+
+
 def export(params: dict, ctx, registry) -> dict:
     """Copy a trained LoRA to `to`, adding provenance metadata; the tensors are already kohya-keyed."""
     from safetensors import safe_open
@@ -124,13 +145,15 @@ def export(params: dict, ctx, registry) -> dict:
     src = Path(get(params, "lora", str))
     dst = Path(get(params, "to", str))
     dtype = choice(params, "dtype", tuple(EXPORT_DTYPES), DEFAULT_EXPORT_DTYPE)
-    if dst.suffix != ".safetensors":
-        raise bad_request(f"params.to must end in .safetensors, got {str(dst)!r}")
+    if dst.suffix != ".safetensors" or dst.name == ".safetensors":
+        raise bad_request(f"params.to must be a file name ending in .safetensors, got {str(dst)!r}")
+    refuse_to_replace(dst)
     check_readable(src, "LoRA file")
     safetensors_keys(src)
     with safe_open(str(src), framework="pt") as fh:
         tensors = {k: fh.get_tensor(k) for k in fh.keys()}
         metadata = dict(fh.metadata() or {})
+    check_lora_tensors(tensors, src.name)
     if not any(k.startswith("lora_") for k in tensors):
         model = registry.resolve(params)  # diffusers-format input: convert with the model's layout
         tensors, _ = read_lora_file(src, model)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .decode import open_rgb
 from .errors import E_MODEL_FORMAT, E_NOT_FOUND, EngineError, bad_request
 
 
@@ -38,8 +40,7 @@ def load_image(path: str | Path, width: int, height: int | None = None) -> torch
     if not path.exists():
         raise EngineError(E_NOT_FOUND, f"image not found: {path} — check the dataset folder")
     try:
-        with Image.open(path) as im:
-            im = im.convert("RGB")
+        with open_rgb(path) as im:
             scale = max(width / im.width, height / im.height)
             im = im.resize((max(width, round(im.width * scale)), max(height, round(im.height * scale))), Image.BICUBIC)
             left, top = (im.width - width) // 2, (im.height - height) // 2
@@ -61,7 +62,7 @@ def load_dataset(images: list, captions: list | None, resolution: int) -> Datase
             texts.append(str(captions[i]))
             continue
         txt = Path(path).with_suffix(".txt")
-        texts.append(txt.read_text(encoding="utf-8").strip() if txt.exists() else "")
+        texts.append(txt.read_text(encoding="utf-8").replace("\x00", "").strip() if txt.exists() else "")
     pixels = torch.stack([load_image(p, resolution) for p in images])
     return Dataset(list(images), texts, pixels, [file_sha256(p) for p in images])
 
@@ -71,8 +72,25 @@ def to_uint8(image: torch.Tensor) -> np.ndarray:
     return (image.clamp(0, 1).permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
 
 
+def _umask() -> int:
+    """The process umask (reading it means setting it; set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def output_mode(path: Path) -> int:
+    """The mode a written file gets: the file's own when it replaces one, else what open() would give (0o666 less
+    the umask). mkstemp's 0o600 would hide exports from A1111/ComfyUI running as another user."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        return 0o666 & ~_umask()
+
+
 def atomic_write(path: str | Path, write) -> Path:
-    """Call write(tmp_path) on a temporary file beside `path`, then rename it into place."""
+    """Call write(tmp_path) on a temporary file beside `path`, then rename it into place (with the mode a plain
+    write would give it)."""
     path = Path(path)
     if not path.parent.exists():
         raise EngineError(E_NOT_FOUND, f"output folder does not exist: {path.parent}")
@@ -80,6 +98,7 @@ def atomic_write(path: str | Path, write) -> Path:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, output_mode(path))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from .errors import E_LORA_MISMATCH, EngineError
+from .finite import check_lora_tensors
 from .kohya_keys import diffusers_to_kohya, kohya_name, kohya_name_map, lora_target_paths
 from .models.checkpoint_files import check_readable, safetensors_keys
 from .models.loaded import LoadedModel
@@ -109,6 +110,7 @@ def read_lora_file(path: Path, model: LoadedModel) -> tuple[dict[str, torch.Tens
     with safe_open(str(path), framework="pt") as fh:
         state = {k: fh.get_tensor(k) for k in fh.keys()}
         metadata = fh.metadata() or {}
+    check_lora_tensors(state, path.name)
     if not any(k.startswith("lora_") for k in state):
         state = diffusers_to_kohya(state, model.family, model.unet)
     return state, metadata

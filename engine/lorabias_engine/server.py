@@ -136,18 +136,33 @@ class Server:
             E_UNKNOWN_METHOD, f"unknown method {method!r}; this engine knows {', '.join(METHODS)}"))
         return True
 
-    def serve(self, infile: IO[str]) -> None:
+    #: After stdin closes (the editor or CLI that started the engine is gone, even killed), how long running
+    #: work gets to stop at its next cancel check before the process exits anyway.
+    EOF_GRACE_S = 0.8
+
+    def serve(self, infile: IO[str]) -> bool:
+        """Serve until shutdown or end of input; True when the worker stopped, False when it is still busy
+        (then the caller exits the process without waiting for it)."""
         self.worker.start()
+        orphaned = False
         try:
             while True:
                 line = infile.readline()
                 if not line:  # stdin closed: the extension went away
+                    orphaned = True
                     with self.lock:
                         for ctx in self.contexts.values():
                             ctx.cancel_event.set()
+                        # queued work never starts
+                        while not self.jobs.empty():
+                            try:
+                                self.jobs.get_nowait()
+                            except queue.Empty:
+                                break
                     break
                 if not self.handle_line(line):
                     break
         finally:
             self.jobs.put(None)
-            self.worker.join(timeout=10)
+            self.worker.join(timeout=self.EOF_GRACE_S if orphaned else 10)
+        return not self.worker.is_alive()

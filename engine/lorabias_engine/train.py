@@ -18,6 +18,7 @@ from . import checkpoints, fidelity
 from .distributed import SINGLE
 from .errors import Cancelled, bad_request
 from .export import write_lora, training_metadata
+from .finite import LossWatch, check_trained
 from .images import file_sha256, load_dataset
 from .lora import activate, add_trainable, apply_lora_file, extract_kohya, load_trainable_state, remove_adapters
 from .models.schedulers import training_scheduler
@@ -28,12 +29,18 @@ log = logging.getLogger(__name__)
 SAVE_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16, "float": torch.float32}
 
 
+def remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass  # holds a checkpoint to resume from, or the result, or is gone
+
+
 def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
     started = time.time()
     model = registry.resolve(params)
     default_res = {"tiny": 32, "sd15": 512, "sdxl": 1024}[model.family]
     cfg = parse_train(params, default_res)
-    Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)
     device = model.device
     torch.manual_seed(cfg.seed)
     if dist.world > 1 and cfg.train_text_encoder:
@@ -49,6 +56,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
 
     adapters: list[str] = []
     unet = model.unet
+    made = [p for p in [Path(cfg.output).parent, *Path(cfg.output).parent.parents] if not p.exists()]
+    Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)  # what it made goes again if left empty
     try:
         # 2. Bias LoRAs ("over"): applied live, frozen, at their multipliers — like sd-scripts' --base_weights.
         for i, bias in enumerate(cfg.over):
@@ -77,6 +86,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         use_amp = device.type == "cuda" and cfg.mixed_precision != "no"
         amp_dtype = torch.bfloat16 if cfg.mixed_precision == "bf16" else torch.float16
         scaler = torch.amp.GradScaler("cuda") if use_amp and amp_dtype == torch.float16 else None
+        watch = LossWatch(scaled=scaler is not None, over=[str(b['path']) for b in cfg.over])
         if cfg.mixed_precision != "no" and device.type != "cuda":
             log.info("mixed_precision=%s ignored on %s (autocast is used on CUDA only)", cfg.mixed_precision, device)
         if cfg.gradient_checkpointing:
@@ -139,6 +149,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             lr_schedule.step()
             optimizer.zero_grad(set_to_none=True)
             losses.append(float(loss.detach()))
+            watch.step(step, losses[-1])
 
             elapsed = time.monotonic() - t0
             its = (step - start) / elapsed if elapsed > 0 else 0.0
@@ -170,6 +181,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
 
         # 7. Save the target alone, in kohya format, with sd-scripts' metadata and our provenance.
         tensors = extract_kohya(model, "target", SAVE_DTYPES[cfg.save_precision])
+        check_trained(tensors)
         finished = time.time()
         seconds = finished - started
         if dist.is_main:
@@ -187,6 +199,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         log.info("training %s cancelled; checkpoint (if any) kept at %s", cfg.output, cfg.checkpoint_path)
         raise
     finally:
+        for folder in made:
+            remove_if_empty(folder)
         if cfg.gradient_checkpointing:
             unet.disable_gradient_checkpointing()
         unet.eval()

@@ -10,8 +10,8 @@ export function runClean(file: string, out: (s: string) => void): number {
     return 1;
   }
   const cache = new CellCache(defaultCacheRoot(path.resolve(file)));
+  // only this recipe's cells and resume checkpoints: other recipes beside it keep theirs
   const n = cache.clear(path.resolve(file));
-  fs.rmSync(path.join(cache.root, 'work'), { recursive: true, force: true });
   out(`${file}: removed ${n} cached cell${n === 1 ? '' : 's'} from ${cache.root}`);
   return 0;
 }

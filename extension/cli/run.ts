@@ -8,6 +8,10 @@ import type { CellResult } from '../core/run/types';
 import { ProgressPrinter } from './progress';
 import { readRecipe, reportFor } from './validate';
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How long a cancelled engine may take to stop after a signal before it is killed. */
+const STOP_GRACE_MS = 700;
+
 export interface RunArgs {
   file: string;
   cells: string[];
@@ -38,9 +42,14 @@ export async function runRun(args: RunArgs, out: (s: string) => void, err: (s: s
   const recipePath = path.resolve(args.file);
   const session = new EngineSession({ python: args.python ?? process.env.LORABIAS_PYTHON, searchDirs: [process.cwd(), path.dirname(recipePath), path.resolve(__dirname, '..')] });
   const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // SIGINT (Ctrl-C), SIGTERM (kill, CI timeouts) and SIGHUP (the terminal closed): cancel the running cell; if the
+  // engine has not stopped a moment later (a long step, a model load), end it, so nothing keeps running after us
+  let hardStop: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    controller.abort();
+    hardStop ??= setTimeout(() => session.kill(), STOP_GRACE_MS);
+  };
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
   const printer = new ProgressPrinter(err, Boolean(process.stderr.isTTY) && !args.json, report.cells);
   let code = 0;
   try {
@@ -64,9 +73,9 @@ export async function runRun(args: RunArgs, out: (s: string) => void, err: (s: s
     }
   } finally {
     printer.finish();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
     await session.shutdown();
+    clearTimeout(hardStop);
   }
   return code;
 }

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checkRecipeBytes, CheckedRecipe, filePosition, Problem } from '../core/recipe';
+import { inspectOutputTarget } from '../core/recipe/outputTarget';
 
 export interface FileReport {
   file: string;
@@ -18,7 +19,7 @@ export function readRecipe(file: string): CheckedRecipe | { error: string } {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code === 'ENOENT' ? `no such file: ${file}` : `cannot read ${file} (${code ?? String(e)})` };
   }
-  return checkRecipeBytes(bytes, { recipePath: path.resolve(file), exists: (p) => fs.existsSync(p) });
+  return checkRecipeBytes(bytes, { recipePath: path.resolve(file), exists: (p) => fs.existsSync(p), outputTarget: inspectOutputTarget });
 }
 
 export function reportFor(file: string, checked: CheckedRecipe): FileReport {

@@ -11,6 +11,7 @@ import { EngineHost } from './engineHost';
 import { errorOutput, progressOutput, resultOutputs } from './cellOutputs';
 import { HashingProgress } from './hashProgress';
 import { isRecipeNotebook, NOTEBOOK_TYPE, recipeCells } from './notebookCells';
+import { validateOptions } from './diagnostics';
 import { ensureTrusted } from './workspaceTrust';
 
 const PROGRESS_INTERVAL_MS = 300;
@@ -114,7 +115,9 @@ export class RecipeController implements vscode.Disposable {
    * Clears the cache of a notebook's recipe (the "Clear Cache" command); undefined while its cells run (a running
    * cell writes into the cache and reads what it needs from it).
    */
-  async clearCache(nb: vscode.NotebookDocument): Promise<number | undefined> {
+  async clearCache(nb: vscode.NotebookDocument): Promise<number | undefined | 'untrusted'> {
+    // the cache folder and its index come from the workspace (settings, files): deleting needs trust
+    if (!(await ensureTrusted('Clearing the cache', 'it deletes folders named by files and settings of this workspace'))) return 'untrusted';
     if (this.queues.get(nb.uri.toString())?.busy) return undefined;
     const { CellCache } = await import('../core/run/cache.js');
     const cache = new CellCache(this.cacheRoot(nb.uri.fsPath));
@@ -195,7 +198,7 @@ export class RecipeController implements vscode.Disposable {
       const core = await loadCore();
       const cells = recipeCells(nb);
       const recipePath = nb.uri.fsPath;
-      const problems = core.validateRecipe(cells, { recipePath, exists: (p) => fs.existsSync(p) }).filter((p) => p.severity === 'error');
+      const problems = core.validateRecipe(cells, validateOptions(nb.uri)).filter((p) => p.severity === 'error');
       if (problems.length) {
         void vscode.commands.executeCommand('workbench.actions.view.problems');
         const first = problems[0];

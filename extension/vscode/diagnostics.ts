@@ -2,6 +2,7 @@
 // on open and, debounced, after every edit; the problems land on each cell's document so the Problems panel
 // and the editor squiggles point at the cell, line and column.
 import * as fs from 'node:fs';
+import { inspectOutputTarget } from '../core/recipe/outputTarget';
 import * as vscode from 'vscode';
 import type { Problem, ValidateOptions } from '../core/recipe/index.js';
 import { loadCore } from './core';
@@ -137,5 +138,5 @@ export class RecipeDiagnostics implements vscode.Disposable {
 /** Relative paths in cells resolve against the recipe's folder; untitled recipes have none to check against. */
 export function validateOptions(uri: vscode.Uri): ValidateOptions {
   if (uri.scheme !== 'file') return {};
-  return { recipePath: uri.fsPath, exists: (p) => fs.existsSync(p) };
+  return { recipePath: uri.fsPath, exists: (p) => fs.existsSync(p), outputTarget: inspectOutputTarget };
 }

@@ -13,6 +13,7 @@ export function registerRunCommands(controller: RecipeController, engine: Engine
         return 0;
       }
       const n = await controller.clearCache(nb);
+      if (n === 'untrusted') return undefined; // ensureTrusted has told the user why
       if (n === undefined) {
         void vscode.window.showWarningMessage(`LoRA Bias: cells of ${vscode.workspace.asRelativePath(nb.uri)} are running; stop them (Stop Execution) before clearing its cache.`);
         return undefined;

@@ -16,11 +16,11 @@ export function registerWorkspaceTrust(): vscode.Disposable {
  * True when the workspace is trusted. Otherwise tells the user why `action` cannot happen, offers to manage
  * trust, and returns false; the caller must then not start anything.
  */
-export async function ensureTrusted(action: string): Promise<boolean> {
+export async function ensureTrusted(action: string, why = 'it starts the Python engine, which runs code'): Promise<boolean> {
   if (vscode.workspace.isTrusted) return true;
   const manage = 'Manage Workspace Trust';
   const pick = await vscode.window.showWarningMessage(
-    `${action} needs a trusted workspace: it starts the Python engine, which runs code. ` +
+    `${action} needs a trusted workspace: ${why}. ` +
       'Recipes can still be viewed, edited and validated here.',
     manage,
   );

@@ -16,8 +16,18 @@ import { useSession } from './lib/session';
 describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
   const example = exampleRecipe();
   let cachedKey = '';
+  // a finished cell listed in the example's index: Clear Cache must leave it alone untrusted
+  const indexedKey = 'c'.repeat(64);
+  let cellDir = '';
   const { step } = useSession('untrusted', {
     workspaceTrust: true,
+    setUp: (workspace) => {
+      const recipe = path.join(workspace, example.file);
+      const cache = new CellCache(path.join(path.dirname(recipe), '.lorabias'));
+      cache.begin(indexedKey).commit({ kind: 'bias', recipe, engine: 'e', createdAt: 'now', seconds: 1, files: {}, figures: {}, display: { title: 't', markdown: 'm' } });
+      cache.record(recipe, [indexedKey]);
+      cellDir = cache.dir(indexedKey);
+    },
     prepare: async (session) => {
       await session.wb.answerTrustPrompt(false);
       // a finished model cell in the recipe's cache, which a trusted workspace would show when the recipe opens
@@ -72,5 +82,12 @@ describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
       assert.deepEqual(await wb.cellOutputs(i), [], `cell ${i + 1} has no output`);
     }
     assert.deepEqual(await wb.statusBarItems(/LoRA Bias: (starting|busy|ready)/), [], 'the engine was not started');
+  }));
+
+  test('Clear Cache of This Recipe asks for trust and, untrusted, deletes nothing', step('clear-refused', async ({ wb }) => {
+    await wb.runCommand('LoRA Bias: Clear Cache of This Recipe');
+    const message = await wb.waitForNotification(/trust/i);
+    assert.match(message, /Clearing the cache needs a trusted workspace/, message);
+    assert.ok(fs.existsSync(path.join(cellDir, 'manifest.json')), 'the cached cell is still there');
   }));
 });

@@ -115,3 +115,51 @@ def test_a_lora_whose_keys_fit_no_module_is_refused(tiny, tmp_path):
         with lora.loras_applied(tiny, [{"path": str(wrong_shape), "weight": 1.0}], "z"):
             pass
     assert err.value.code == "E_LORA_MISMATCH"
+
+
+def test_export_replaces_a_lora_but_never_a_checkpoint_a_text_file_or_a_folder(trained, registry, tmp_path):
+    checkpoint = tmp_path / "model.safetensors"
+    save_file({"model.diffusion_model.input_blocks.0.0.weight": torch.ones(4, 4)}, str(checkpoint))
+    text = tmp_path / "notes.safetensors"
+    text.write_text("my notes")
+    folder = tmp_path / "folder.safetensors"
+    folder.mkdir()
+    for dst in (checkpoint, text, folder):
+        before = dst.read_bytes() if dst.is_file() else None
+        with pytest.raises(EngineError) as err:
+            export({"lora": str(trained), "to": str(dst)}, JobContext("e"), registry)
+        assert err.value.code == "E_BAD_REQUEST" and str(dst) in err.value.message
+        assert (dst.read_bytes() if dst.is_file() else None) == before, f"{dst.name} is untouched"
+    assert folder.is_dir() and not list(folder.iterdir())
+    with pytest.raises(EngineError) as err:
+        export({"lora": str(trained), "to": str(tmp_path / ".safetensors")}, JobContext("e"), registry)
+    assert err.value.code == "E_BAD_REQUEST"
+    lora_file = tmp_path / "old-lora.safetensors"
+    export({"lora": str(trained), "to": str(lora_file)}, JobContext("e"), registry)
+    export({"lora": str(trained), "to": str(lora_file), "metadata": {"v": "2"}}, JobContext("e"), registry)
+    with safe_open(str(lora_file), "pt") as fh:
+        assert fh.metadata()["lorabias_v"] == "2", "an earlier LoRA is replaced"
+
+
+def test_written_files_get_the_umask_mode_and_a_replaced_file_keeps_its_mode(trained, registry, tmp_path):
+    import os
+    import stat
+
+    from lorabias_engine.images import save_png
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.safetensors"
+        export({"lora": str(trained), "to": str(fresh)}, JobContext("e"), registry)
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        png = save_png(torch.zeros(3, 4, 4), tmp_path / "grid.png")
+        assert stat.S_IMODE(png.stat().st_mode) == 0o644
+        os.umask(0o002)
+        shared = tmp_path / "shared.png"
+        save_png(torch.zeros(3, 4, 4), shared)
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+        os.chmod(fresh, 0o640)
+        export({"lora": str(trained), "to": str(fresh)}, JobContext("e"), registry)
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o640, "replacing keeps the old file's mode"
+    finally:
+        os.umask(old)

@@ -86,6 +86,45 @@ def test_a_diffusers_folder_loads_offline(tiny, tmp_path):
     assert err.value.code == "E_MODEL_FORMAT" and "model_index.json" in err.value.message
 
 
+class _Marker:
+    """A pickle payload that leaves a file behind when it is unpickled."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.path),))
+
+
+def test_a_diffusers_folder_with_pickled_unet_is_not_unpickled_unless_allowed(tiny, tmp_path):
+    folder = tmp_path / "tiny-diffusers"
+    tiny.pipeline().save_pretrained(str(folder))
+    for f in (folder / "unet").glob("*.safetensors"):
+        f.unlink()
+    marker = tmp_path / "unpickled"
+    (folder / "unet" / "diffusion_pytorch_model.bin").write_bytes(pickle.dumps({"conv_in.weight": _Marker(marker)}))
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(folder)})
+    assert err.value.code == "E_PICKLE_REFUSED"
+    assert "unet/diffusion_pytorch_model.bin" in err.value.message and "lorabias.allowPickle" in err.value.message
+    assert not marker.exists(), "the pickle was never opened"
+    # allowed: read with weights_only, so the crafted payload still cannot run
+    with pytest.raises(EngineError):
+        Registry().load({"checkpoint": str(folder), "allow_pickle": True})
+    assert not marker.exists()
+
+
+def test_a_diffusers_folder_of_pickles_loads_when_pickles_are_allowed(tiny, tmp_path):
+    folder = tmp_path / "tiny-bin"
+    tiny.pipeline().save_pretrained(str(folder), safe_serialization=False)
+    assert list((folder / "unet").glob("*.bin")) and not list((folder / "unet").glob("*.safetensors"))
+    with pytest.raises(EngineError) as err:
+        Registry().load({"checkpoint": str(folder)})
+    assert err.value.code == "E_PICKLE_REFUSED"
+    model, _ = Registry().load({"checkpoint": str(folder), "allow_pickle": True})
+    assert torch.equal(model.unet.conv_out.weight, tiny.unet.conv_out.weight)
+
+
 def test_sd15_single_file_without_tokenizer_files_says_what_is_missing(tmp_path, monkeypatch):
     monkeypatch.delenv("LORABIAS_CLIP_TOKENIZER", raising=False)
     from lorabias_engine.models import clip_tokenizer, loader

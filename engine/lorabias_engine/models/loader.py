@@ -7,8 +7,8 @@ from pathlib import Path
 
 import torch
 
-from ..errors import E_MODEL_FORMAT, EngineError, bad_request
-from .checkpoint_files import check_readable, detect_family, load_state_dict, safetensors_keys
+from ..errors import E_MODEL_FORMAT, E_PICKLE_REFUSED, EngineError, bad_request
+from .checkpoint_files import PICKLE_SUFFIXES, check_readable, detect_family, load_state_dict, safetensors_keys
 from .configs import read_config
 from .loaded import FAMILIES, LoadedModel
 
@@ -47,7 +47,7 @@ def load_model(checkpoint: str, model_id: str, family: str | None, allow_pickle:
     path = Path(checkpoint).expanduser()
     check_readable(path)
     if path.is_dir():
-        return _load_diffusers_folder(path, model_id, family, device, dtype)
+        return _load_diffusers_folder(path, model_id, family, device, dtype, allow_pickle)
     if path.suffix.lower() == ".safetensors":
         keys = safetensors_keys(path)
         detected = detect_family(keys, path) if family is None else family
@@ -150,11 +150,29 @@ def _sd_from_single_file(state, family, path, model_id, device, dtype) -> Loaded
                        tokenizers=tokenizers, scheduler_config=read_config(family, "scheduler"), device=device, dtype=dtype)
 
 
-def _load_diffusers_folder(path: Path, model_id, family, device, dtype) -> LoadedModel:
+def _pickled_components(path: Path) -> list[Path]:
+    """Weight files of a diffusers folder's components that exist only as pickles (no .safetensors beside them)."""
+    found = []
+    for sub in sorted(p for p in path.iterdir() if p.is_dir()):
+        files = [f for f in sub.iterdir() if f.is_file()]
+        if any(f.name.endswith(".safetensors") for f in files):
+            continue
+        found += sorted(f for f in files if f.suffix.lower() in PICKLE_SUFFIXES)
+    return found
+
+
+def _load_diffusers_folder(path: Path, model_id, family, device, dtype, allow_pickle: bool = False) -> LoadedModel:
     index = path / "model_index.json"
     if not index.exists():
         raise EngineError(E_MODEL_FORMAT, f"{path} is a folder without model_index.json; point to a .safetensors file "
                           "or a diffusers pipeline folder")
+    pickles = _pickled_components(path)
+    if pickles and not allow_pickle:
+        names = ", ".join(str(p.relative_to(path)) for p in pickles)
+        raise EngineError(E_PICKLE_REFUSED, f"{path.name}: {names} {'is a pickle file' if len(pickles) == 1 else 'are pickle files'}, "
+                          "which can run code when loaded, so the folder was not opened. Convert the weights to "
+                          ".safetensors (diffusers: pipe.save_pretrained(folder, safe_serialization=True)), or allow "
+                          "pickle checkpoints (setting lorabias.allowPickle); they are then loaded with weights_only.")
     cls_name = json.loads(index.read_text()).get("_class_name", "")
     unet_cfg_path = path / "unet" / "config.json"
     unet_cfg = json.loads(unet_cfg_path.read_text()) if unet_cfg_path.exists() else {}
@@ -170,9 +188,11 @@ def _load_diffusers_folder(path: Path, model_id, family, device, dtype) -> Loade
     from diffusers import DiffusionPipeline
 
     try:
+        # safetensors only unless pickles are allowed (then the libraries load them with weights_only)
+        safe = {"use_safetensors": True} if not allow_pickle else {}
         pipe = DiffusionPipeline.from_pretrained(str(path), local_files_only=True, safety_checker=None,
-                                                 requires_safety_checker=False) if family != "sdxl" else \
-            DiffusionPipeline.from_pretrained(str(path), local_files_only=True)
+                                                 requires_safety_checker=False, **safe) if family != "sdxl" else \
+            DiffusionPipeline.from_pretrained(str(path), local_files_only=True, **safe)
     except Exception as exc:
         raise EngineError(E_MODEL_FORMAT, f"{path} could not be loaded as a diffusers folder: {exc}") from exc
     encoders = [pipe.text_encoder] + ([pipe.text_encoder_2] if family == "sdxl" else [])

@@ -33,6 +33,14 @@ export function decodeCaption(bytes: Uint8Array): Caption {
   } else {
     text = decodeUtf8(bytes, problems);
   }
+  const nuls = text.split('\0').length - 1;
+  if (nuls) {
+    text = text.replaceAll('\0', '');
+    problems.push({
+      code: 'caption-nul', severity: 'warning',
+      message: `holds ${nuls} NUL byte${nuls === 1 ? '' : 's'} (\\0), which would reach training as part of a tag: ${nuls === 1 ? 'it was' : 'they were'} removed. Check the file (UTF-16 saved without a byte-order mark, or not text) and re-save it as UTF-8.`,
+    });
+  }
   text = text.replace(/\r\n?/g, '\n').trim();
   if (text === '') {
     problems.push({ code: 'empty-caption', severity: 'warning', message: 'is empty: the image trains with no caption. Write its tags, or delete the file.' });

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bucketHistogram } from './buckets';
 import { decodeCaption, type Caption } from './captions';
+import { imageNotes } from './imageNotes';
 import { inspectImage, thumbnail } from './images';
 import { readMetadata } from './metadata';
 import { findDuplicates, hex, type ImageSignature } from './phash';
@@ -99,7 +100,8 @@ export async function scanDataset(spec: DatasetSpec, recipeDir: string, opts: Sc
     if (short < minSize) add(f, 'too-small', 'warning', `is ${ins.width}×${ins.height}, smaller than ${minSize} px on its shorter side: it will be upscaled and look soft. Use a larger original, or lower \`min_size\` if that is intended.`);
     if (long / short > MAX_ASPECT) add(f, 'aspect-ratio', 'warning', `is ${ins.width}×${ins.height}, an aspect ratio of ${(long / short).toFixed(1)}:1 (more than ${MAX_ASPECT}:1): bucketing will shrink it to a thin strip or crop most of it. Crop it to the part that matters.`);
     if (ins.transparent) add(f, 'alpha', 'warning', 'has transparent pixels: trainers drop the alpha channel, so what is under it (often black) becomes part of the picture. Flatten it onto the background you want.');
-    if (ins.orientation > 1) add(f, 'orientation', 'warning', `has EXIF orientation ${ins.orientation}: viewers show it ${ins.orientation >= 5 ? 'turned by 90°' : 'flipped or turned'}, but trainers read the pixels as stored (sd-scripts ignores EXIF), so it trains sideways or upside down. Save it with the rotation applied.`);
+    if (ins.orientation > 1) add(f, 'orientation', 'info', `has EXIF orientation ${ins.orientation} (${ins.orientation >= 5 ? 'turned by 90°' : 'flipped or turned'}): lorabias trains it upright, as viewers show it. sd-scripts ignores EXIF and would train it as stored; save it with the rotation applied to train it the same everywhere.`);
+    for (const [code, severity, message] of imageNotes(ins, f.ext)) add(f, code, severity, message);
     if (ins.pages > 1) add(f, 'animated', 'info', `has ${ins.pages} frames: only the first is trained on.`);
     if (!cap && !spec.tagger && !captionUnreadable.has(f.abs)) add(f, 'missing-caption', 'warning', `has no caption (${spec.metadata ? 'not in the metadata file' : `no \`${path.basename(f.stem)}${captionExt}\` beside it`}): write one, or add a \`tagger:\` to the dataset.`);
   });

@@ -1,6 +1,7 @@
 // Walking image folders in the kohya layout: `N_name` folders repeat their images N times; captions sit next
-// to their images with the same stem. Symlinks are followed once (a link back to a folder already being
-// walked is a loop, reported); FIFOs, sockets and devices are reported, never opened. Nothing is written.
+// to their images with the same stem. Symlinks are followed once when they stay inside the dataset folder (a
+// link back to a folder already being walked is a loop, reported); links that lead out of it (to `/etc`, a home
+// folder) are reported and not followed; FIFOs, sockets and devices are reported, never opened. Nothing is written.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { IMAGE_EXTENSIONS } from './images';
@@ -42,6 +43,7 @@ export async function walkFolders(
   const problem = (abs: string, code: DatasetProblem['code'], severity: DatasetProblem['severity'], message: string) =>
     problems.push({ file: relPath(recipeDir, abs), code, severity, message });
 
+  let top = ''; // real path of the `images:` folder being walked: links that lead out of it are not followed
   async function walk(dir: string, repeats: number): Promise<number> {
     signal?.throwIfAborted();
     let real: string;
@@ -64,6 +66,14 @@ export async function walkFolders(
     for (const ent of entries) {
       if (ent.name.startsWith('.')) continue; // .DS_Store, .lorabias caches, editor files
       const abs = path.join(dir, ent.name);
+      if (ent.isSymbolicLink()) {
+        let target: string | undefined;
+        try { target = await fs.promises.realpath(abs); } catch { /* dangling or a loop: reported below */ }
+        if (target !== undefined && !inside(top, target)) {
+          problem(abs, 'symlink-outside', 'warning', `is a symbolic link to ${target}, outside the dataset folder ${relPath(recipeDir, top)}: it was not followed. Copy what it points to into the folder, or add that folder to \`images:\`.`);
+          continue;
+        }
+      }
       let st: fs.Stats;
       try {
         st = ent.isSymbolicLink() ? await fs.promises.stat(abs) : await fs.promises.lstat(abs);
@@ -107,9 +117,16 @@ export async function walkFolders(
     }
     if (!st.isDirectory()) { problem(abs, 'missing-folder', 'error', 'is not a folder: `images:` takes folders of images.'); continue; }
     const m = REPEAT_FOLDER.exec(path.basename(abs));
+    try { top = await fs.promises.realpath(abs); } catch { top = abs; }
     await walk(abs, m ? Math.max(1, Number(m[1])) : defaultRepeats);
   }
   return result;
+}
+
+/** `p` is `dir` or lies inside it (both real paths). */
+function inside(dir: string, p: string): boolean {
+  const rel = path.relative(dir, p);
+  return rel === '' || (rel !== '..' && !rel.startsWith('..' + path.sep) && !path.isAbsolute(rel));
 }
 
 function code(e: unknown): string {

@@ -15,12 +15,12 @@ export interface DatasetProblem {
 }
 
 export type ProblemCode =
-  | 'missing-folder' | 'empty-folder' | 'symlink-loop' | 'unreadable' | 'not-a-file'
-  | 'empty-file' | 'not-an-image' | 'unsupported-format' | 'truncated'
+  | 'missing-folder' | 'empty-folder' | 'symlink-loop' | 'symlink-outside' | 'unreadable' | 'not-a-file'
+  | 'empty-file' | 'not-an-image' | 'unsupported-format' | 'truncated' | 'too-large' | 'colour-space' | 'converted' | 'wrong-extension'
   | 'too-small' | 'aspect-ratio' | 'alpha' | 'orientation' | 'animated'
   | 'duplicate' | 'near-duplicate'
   | 'missing-caption' | 'orphan-caption' | 'shared-caption' | 'empty-caption'
-  | 'caption-bom' | 'caption-encoding'
+  | 'caption-bom' | 'caption-encoding' | 'caption-nul'
   | 'ignored-file'
   | 'metadata-unreadable' | 'metadata-line' | 'metadata-missing-file'
   | 'tagger';

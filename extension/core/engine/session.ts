@@ -34,6 +34,11 @@ export class EngineSession {
     return this.client?.sent ?? {};
   }
 
+  /** Ends the engine process at once (a CLI that was told to stop and cannot wait for a step to finish). */
+  kill(): void {
+    this.client?.kill();
+  }
+
   async shutdown(): Promise<void> {
     await this.client?.shutdown();
   }

@@ -6,6 +6,7 @@ import { MAX_PROBLEMS_PER_CELL, Problem } from './problems';
 import { schemaProblems } from './schemaCheck';
 import { cellSchema, SchemaNode, walkSchema } from './schemaNav';
 import { closest } from './suggest';
+import type { OutputTarget } from './outputTarget';
 import type { RecipeCell } from './text';
 
 export interface ValidateOptions {
@@ -13,6 +14,8 @@ export interface ValidateOptions {
   recipePath?: string;
   /** Whether a path exists; path checks are skipped without it. */
   exists?: (absPath: string) => boolean;
+  /** What an export's `to:` would replace (see outputTarget.ts); those checks are skipped without it. */
+  outputTarget?: (absPath: string, recipeDir: string) => OutputTarget;
 }
 
 export const BUILTIN_MODELS = ['builtin:tiny-shapes'];
@@ -201,9 +204,27 @@ function checkPath(cell: ParsedCell, node: Scalar, kind: NonNullable<SchemaNode[
     const allowed = isMap(body) && (body.get('allow_pickle') as unknown) === true;
     if (!allowed) add(cell, span, 'pickle', `\`${path.basename(value)}\` is a pickle checkpoint, which can run code when loaded: convert it to .safetensors, or set \`allow_pickle: true\` if you trust it`);
   }
-  if (kind === 'output' || !opts.recipePath || !opts.exists) return;
+  if (kind === 'output') return checkOutput(cell, node, span, opts, add);
+  if (!opts.recipePath || !opts.exists) return;
   const abs = path.resolve(path.dirname(opts.recipePath), value);
   if (!opts.exists(abs)) {
     add(cell, span, 'missing-path', `\`${value}\` does not exist (looked for ${abs}); paths are relative to the recipe's folder`);
+  }
+}
+
+/** An export's `to:`: a file name, never a folder, never a file that is not a LoRA; outside the recipe's folder warned. */
+function checkOutput(cell: ParsedCell, node: Scalar, span: Span | undefined, opts: ValidateOptions, add: Add): void {
+  const value = node.value as string;
+  if (/\.safetensors$/i.test(value) && /^\.safetensors$/i.test(path.basename(value))) {
+    return add(cell, span, 'output-name', `\`${value}\` has no file name before \`.safetensors\`: name the file, e.g. \`${path.dirname(value) === '.' ? '' : path.dirname(value) + '/'}slider.safetensors\``);
+  }
+  if (!opts.recipePath || !opts.outputTarget) return;
+  const recipeDir = path.dirname(opts.recipePath);
+  const abs = path.resolve(recipeDir, value);
+  const t = opts.outputTarget(abs, recipeDir);
+  if (t.existing === 'folder') return add(cell, span, 'output-folder', `\`${value}\` is an existing folder (${abs}): \`to:\` names the file to write, e.g. \`${value.replace(/\/+$/, '')}/slider.safetensors\``);
+  if (t.existing === 'other') return add(cell, span, 'output-not-lora', `\`${value}\` already exists and is ${t.what ?? 'not a LoRA file'}: an export replaces only a LoRA file, so this one would not be written. Choose another name, or move that file away`);
+  if (t.outside) {
+    add(cell, span, 'output-outside', `\`${value}\` is outside the recipe's folder${t.viaLink ? ' (through a symbolic link)' : ''}: the export would write ${t.outside}. Write inside the recipe's folder unless that is intended`, 'warning');
   }
 }

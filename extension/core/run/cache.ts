@@ -8,6 +8,11 @@ import type { Manifest } from './types';
 
 const MANIFEST = 'manifest.json';
 
+/** A cell key as computeKeys makes them: a sha256 in lower-case hex. Keys read from disk are checked against it. */
+export const CELL_KEY = /^[0-9a-f]{64}$/;
+/** How many characters of a key name its resume folder under `work/` (see the executor). */
+export const WORK_KEY_CHARS = 24;
+
 export class CellCache {
   constructor(readonly root: string) {}
 
@@ -86,22 +91,49 @@ export class CellCache {
 
   recorded(recipe: string): string[] {
     try {
-      return JSON.parse(fs.readFileSync(this.recordFile(recipe), 'utf8'));
+      const keys: unknown = JSON.parse(fs.readFileSync(this.recordFile(recipe), 'utf8'));
+      return Array.isArray(keys) ? keys.filter((k): k is string => typeof k === 'string' && CELL_KEY.test(k)) : [];
     } catch {
       return [];
     }
   }
 
-  /** Deletes every artifact a recipe produced; returns how many cell folders went. */
+  /**
+   * Deletes every artifact a recipe produced and its resume checkpoints under `work/`; returns how many cell
+   * folders went. Only keys in the cache's own format are used (the index is a file anyone can edit), and a
+   * folder is deleted only when its real path lies inside the cache folder.
+   */
   clear(recipe: string): number {
-    const keys = this.recorded(recipe);
+    const keys = this.recorded(recipe).filter((k) => CELL_KEY.test(k));
     let n = 0;
     for (const k of keys) {
-      if (fs.existsSync(this.dir(k))) n++;
-      fs.rmSync(this.dir(k), { recursive: true, force: true });
+      if (this.removeInside(this.dir(k))) n++;
+      this.removeInside(this.workDir(k));
     }
     fs.rmSync(this.recordFile(recipe), { force: true });
     return n;
+  }
+
+  /** The folder that keeps a cell's resume checkpoints between cancelled runs. */
+  workDir(key: string): string {
+    return path.join(this.root, 'work', key.slice(0, WORK_KEY_CHARS));
+  }
+
+  /** Removes `target` when it (or, for a link, the link itself) lies inside the cache folder; true if it was there. */
+  private removeInside(target: string): boolean {
+    let st: fs.Stats;
+    try { st = fs.lstatSync(target); } catch { return false; }
+    let rootReal: string, parentReal: string;
+    try {
+      rootReal = fs.realpathSync(this.root);
+      parentReal = fs.realpathSync(path.dirname(target));
+    } catch { return false; }
+    const real = path.join(parentReal, path.basename(target));
+    const rel = path.relative(rootReal, real);
+    if (rel === '' || rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel)) return false;
+    // a symbolic link is removed as a link: what it points to is never walked
+    fs.rmSync(real, { recursive: st.isDirectory() && !st.isSymbolicLink(), force: true });
+    return true;
   }
 
   private recordFile(recipe: string): string {

@@ -107,7 +107,7 @@ async function runCell(kc: KeyedCell, cache: CellCache, done: Map<string, { mani
       recipePath: path.resolve(opts.recipePath),
       recipeDir: path.dirname(path.resolve(opts.recipePath)),
       outDir: work.dir,
-      workDir: path.join(cache.root, 'work', kc.key.slice(0, 24)),
+      workDir: cache.workDir(kc.key),
       upstream: (name) => {
         const u = done.get(name);
         if (!u) throw new CellFailed(kc.index, 'E_UPSTREAM', `\`${name}\` has not run`);

@@ -130,3 +130,69 @@ describe('lorabias run --python / --device', () => {
     assert.match(r.err, /--device needs a value/);
   });
 });
+
+describe('lorabias clean', () => {
+  it('removes its own recipe\'s cells and resume checkpoints, never another recipe\'s', () => {
+    // two recipes share one `.lorabias/` folder; each has a finished cell and a resume checkpoint under work/
+    const { CellCache } = require('../../../extension/core/run/cache') as typeof import('../../../extension/core/run/cache');
+    const cache = new CellCache(path.join(dir, '.lorabias'));
+    const keys = { 'good.lorabias': '1'.repeat(64), 'other.lorabias': '2'.repeat(64) };
+    fs.copyFileSync(path.join(dir, 'good.lorabias'), path.join(dir, 'other.lorabias'));
+    for (const [recipe, key] of Object.entries(keys)) {
+      const w = cache.begin(key);
+      w.commit({ kind: 'bias', recipe, engine: 'e', createdAt: 'now', seconds: 1, files: {}, figures: {}, display: { title: 't', markdown: 'm' } });
+      cache.record(path.join(dir, recipe), [key]);
+      fs.mkdirSync(cache.workDir(key), { recursive: true });
+      fs.writeFileSync(path.join(cache.workDir(key), 'lora.safetensors.step-00010'), 'checkpoint');
+    }
+    const r = run('clean', 'other.lorabias');
+    assert.equal(r.code, 0);
+    assert.match(r.out, /removed 1 cached cell /);
+    assert.equal(fs.existsSync(cache.workDir(keys['other.lorabias'])), false);
+    assert.ok(cache.lookup(keys['good.lorabias']), 'the other recipe\'s cell stays');
+    assert.ok(fs.existsSync(path.join(cache.workDir(keys['good.lorabias']), 'lora.safetensors.step-00010')), 'and so does its resume checkpoint');
+  });
+});
+
+describe('lorabias validate: export targets', () => {
+  /** A safetensors file with the given tensor names (zeros, f32), written as the format lays it out. */
+  function safetensors(file: string, names: string[]) {
+    const header: Record<string, unknown> = {};
+    names.forEach((n, i) => { header[n] = { dtype: 'F32', shape: [1], data_offsets: [i * 4, i * 4 + 4] }; });
+    const json = Buffer.from(JSON.stringify(header));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    fs.writeFileSync(file, Buffer.concat([len, json, Buffer.alloc(names.length * 4)]));
+  }
+
+  it('refuses a folder, a nameless file and any existing file that is not a LoRA; warns outside the recipe folder', () => {
+    const sub = fs.mkdtempSync(path.join(dir, 'exp-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'lorabias-outside-'));
+    try {
+      fs.mkdirSync(path.join(sub, 'out.safetensors'));
+      safetensors(path.join(sub, 'model.safetensors'), ['model.diffusion_model.input_blocks.0.0.weight']);
+      safetensors(path.join(sub, 'old.safetensors'), ['lora_unet_a_to_q.lora_down.weight', 'lora_unet_a_to_q.lora_up.weight']);
+      fs.writeFileSync(path.join(sub, 'notes.safetensors'), 'my notes');
+      fs.symlinkSync(outside, path.join(sub, 'linked'));
+      const targets = ['out.safetensors', 'out/.safetensors', 'model.safetensors', 'notes.safetensors', 'old.safetensors', '../../x.safetensors', 'linked/y.safetensors', 'fine.safetensors'];
+      const recipe = 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n---\ndataset:\n  name: pics\n  images: pics\n---\nbias:\n  name: copier\n  model: base\n  dataset: pics\n'
+        + targets.map((t) => `---\nexport:\n  lora: copier\n  to: ${t}\n`).join('');
+      fs.mkdirSync(path.join(sub, 'pics'));
+      fs.writeFileSync(path.join(sub, 'exports.lorabias'), recipe);
+      const r = spawnSync(process.execPath, [cli, 'validate', 'exports.lorabias'], { cwd: sub, encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      const lines = r.stdout.trim().split('\n');
+      // each export cell is 4 lines long; `to:` is its third line, the value at column 7
+      const at = (i: number) => `exports.lorabias:${14 + 4 * i + 2}:7:`;
+      assert.match(lines[0], new RegExp(`^${at(0)} error: \`out\\.safetensors\` is an existing folder .*\`out\\.safetensors/slider\\.safetensors\``));
+      assert.match(lines[1], new RegExp(`^${at(1)} error: \`out/\\.safetensors\` has no file name before \`\\.safetensors\``));
+      assert.match(lines[2], new RegExp(`^${at(2)} error: \`model\\.safetensors\` already exists and is a \\.safetensors file without LoRA tensors`));
+      assert.match(lines[3], new RegExp(`^${at(3)} error: \`notes\\.safetensors\` already exists and is not a \\.safetensors file`));
+      assert.match(lines[4], new RegExp(`^${at(5)} warning: \`\\.\\./\\.\\./x\\.safetensors\` is outside the recipe's folder`));
+      assert.match(lines[5], new RegExp(`^${at(6)} warning: \`linked/y\\.safetensors\` is outside the recipe's folder \\(through a symbolic link\\)`));
+      assert.equal(lines.length, 6, 'replacing an earlier LoRA and a new file are fine');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});

@@ -11,6 +11,8 @@ let root: string;
 beforeEach(() => { root = fs.mkdtempSync(path.join(os.tmpdir(), 'lorabias-cache-')); });
 afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
+const KEY_A = 'a'.repeat(64);
+const KEY_B = 'b'.repeat(64);
 const meta = { kind: 'bias', name: 'c', recipe: '/r.lorabias', engine: 'e', createdAt: 'now', seconds: 1, files: { lora: 'lora.safetensors' }, figures: { steps: 3 }, display: { title: 't', markdown: 'm' } };
 
 describe('cell cache', () => {
@@ -56,13 +58,66 @@ describe('cell cache', () => {
 
   it('clears one recipe\'s cells and keeps another\'s', () => {
     const cache = new CellCache(root);
-    for (const [k, recipe] of [['a', '/x.lorabias'], ['b', '/y.lorabias']]) {
+    for (const [k, recipe] of [[KEY_A, '/x.lorabias'], [KEY_B, '/y.lorabias']]) {
       const w = cache.begin(k);
       w.commit({ ...meta, files: {} });
       cache.record(recipe, [k]);
     }
     assert.equal(cache.clear('/x.lorabias'), 1);
-    assert.equal(cache.lookup('a'), undefined);
-    assert.ok(cache.lookup('b'));
+    assert.equal(cache.lookup(KEY_A), undefined);
+    assert.ok(cache.lookup(KEY_B));
+  });
+
+  it('clears only this recipe\'s resume checkpoints under work/', () => {
+    const cache = new CellCache(root);
+    cache.record('/x.lorabias', [KEY_A]);
+    cache.record('/y.lorabias', [KEY_B]);
+    for (const k of [KEY_A, KEY_B]) {
+      fs.mkdirSync(cache.workDir(k), { recursive: true });
+      fs.writeFileSync(path.join(cache.workDir(k), 'lora.safetensors.step-00010'), 'checkpoint');
+    }
+    cache.clear('/x.lorabias');
+    assert.equal(fs.existsSync(cache.workDir(KEY_A)), false);
+    assert.ok(fs.existsSync(path.join(cache.workDir(KEY_B), 'lora.safetensors.step-00010')), 'the other recipe keeps its checkpoint');
+  });
+
+  it('never deletes outside the cache folder, whatever the recipe index lists', () => {
+    // a crafted index: keys that climb out of the cache, an absolute path, and a cell folder that is a link out
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'lorabias-victim-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'precious.txt'), 'keep me');
+      const cache = new CellCache(path.join(root, '.lorabias'));
+      cache.record('/x.lorabias', [KEY_A]);
+      const index = path.join(cache.root, 'recipes', fs.readdirSync(path.join(cache.root, 'recipes'))[0]);
+      const rel = path.relative(path.join(cache.root, 'cells'), outside);
+      fs.writeFileSync(index, JSON.stringify([rel, outside, '../../..', `${KEY_A}/../../..`, KEY_B, 42]));
+      fs.mkdirSync(path.join(cache.root, 'cells'), { recursive: true });
+      fs.symlinkSync(outside, cache.dir(KEY_B));
+      fs.mkdirSync(path.join(cache.root, 'work'), { recursive: true });
+      fs.symlinkSync(outside, cache.workDir(KEY_B));
+      assert.deepEqual(cache.recorded('/x.lorabias'), [KEY_B], 'only keys of the cache\'s own format are read');
+      cache.clear('/x.lorabias');
+      assert.equal(fs.readFileSync(path.join(outside, 'precious.txt'), 'utf8'), 'keep me');
+      assert.equal(fs.existsSync(cache.dir(KEY_B)), false, 'the link itself went, not what it points to');
+      assert.ok(fs.existsSync(root), 'the folder holding the cache is still there');
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('does not delete through a cells folder that is a link out of the cache', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'lorabias-victim-'));
+    try {
+      fs.mkdirSync(path.join(outside, KEY_A));
+      fs.writeFileSync(path.join(outside, KEY_A, 'precious.txt'), 'keep me');
+      const cache = new CellCache(path.join(root, '.lorabias'));
+      fs.mkdirSync(cache.root, { recursive: true });
+      fs.symlinkSync(outside, path.join(cache.root, 'cells'));
+      cache.record('/x.lorabias', [KEY_A]);
+      assert.equal(cache.clear('/x.lorabias'), 0);
+      assert.ok(fs.existsSync(path.join(outside, KEY_A, 'precious.txt')));
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 });

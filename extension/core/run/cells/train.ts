@@ -40,19 +40,35 @@ function trainParams(ctx: CellContext, modelName: string, datasetName: string): 
   for (const k of TRAIN_KEYS) if (b[k] !== undefined) params[k] = b[k];
   // the cached LoRA keeps full precision; `export` writes the precision asked for (`dtype`, fp16 by default)
   params.save_precision = 'float';
-  fs.mkdirSync(ctx.workDir, { recursive: true });
-  params.output = path.join(ctx.workDir, 'lora.safetensors');
+  params.output = path.join(ctx.workDir, 'lora.safetensors'); // the engine makes the folder, and removes it if left empty
   params.resume = true;
   return params;
 }
 
 type Handed = Omit<LoraArtifact, 'lora'>;
 
+/** Removes a cell's work folder, then `work/` itself, each only when empty. */
+function removeIfEmpty(workDir: string): void {
+  for (const dir of [workDir, path.dirname(workDir)]) {
+    try { fs.rmdirSync(dir); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return; // not empty: a checkpoint to resume from
+    }
+  }
+}
+
 async function train(ctx: CellContext, params: Record<string, unknown>, handed: Handed, extra: Record<string, unknown>, lines: string[]): Promise<CellOutcome> {
-  const r = await engineRequest(ctx, 'train', params);
+  let r: Record<string, unknown>;
+  try {
+    r = await engineRequest(ctx, 'train', params);
+  } catch (e) {
+    // a cancelled or failed run keeps its resume checkpoints, but never leaves an empty folder behind
+    removeIfEmpty(ctx.workDir);
+    throw e;
+  }
   const out = path.join(ctx.outDir, 'lora.safetensors');
   fs.renameSync(String(r.path ?? params.output), out);
   fs.rmSync(ctx.workDir, { recursive: true, force: true });
+  removeIfEmpty(ctx.workDir);
   const losses = Array.isArray(r.losses) ? (r.losses as number[]) : [];
   const fidelity = r.fidelity as { value?: number; held?: boolean; target?: number } | undefined;
   const figures: Record<string, unknown> = { steps: r.steps_done, finalLoss: r.final_loss, trainSeconds: r.seconds, losses, ...extra };

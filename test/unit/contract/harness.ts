@@ -89,6 +89,8 @@ function recordingEngine(requests: Request[]) {
       requests.push({ method, params: JSON.parse(JSON.stringify(params)) });
       if (method === 'load') return { family: params.family ?? 'tiny', params: 1000, device: 'cpu', dtype: 'float32', model_id: 'm' };
       if (method === 'train') {
+        // like the engine, it makes the output's folder itself
+        fs.mkdirSync(path.dirname(String(params.output)), { recursive: true });
         fs.writeFileSync(String(params.output), 'trained');
         return { path: params.output, steps_done: params.steps ?? 500, final_loss: 0.1, seconds: 0.1, losses: [0.2, 0.1] };
       }

@@ -7,6 +7,8 @@ import { planRecipe } from '../plan/plan';
 import type { RecipeCell } from '../recipe/text';
 import { CellCache } from './cache';
 import { handlerFor } from './cells';
+import { constraintFailure } from './constraint';
+import { CellFailed, CellSkipped, RunFailures } from './failures';
 import { computeKeys, KeyedCell } from './keys';
 import type { CellResult, Manifest, RunEvent } from './types';
 
@@ -24,13 +26,20 @@ export interface RunOptions {
   device?: string;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
+  /**
+   * Cells that failed earlier in the same run (shared by the jobs of one Run All): they are not run again, and the
+   * cells that need them are skipped with a `skipped` event. Failures of this call are added to it.
+   */
+  failures?: RunFailures;
+  /**
+   * Go on after a failed cell with the cells that do not need it (each failure is an `error` event, each skipped
+   * cell a `skipped` event; read `failures` afterwards). Without it the first failure or skip is thrown.
+   * A cancel always ends the run.
+   */
+  keepGoing?: boolean;
 }
 
-export class CellFailed extends Error {
-  constructor(readonly cell: number, readonly code: string, message: string, readonly log: string[] = []) {
-    super(message);
-  }
-}
+export { CellFailed, CellSkipped, RunFailures } from './failures';
 
 export function defaultCacheRoot(recipePath: string): string {
   return path.join(path.dirname(path.resolve(recipePath)), '.lorabias');
@@ -56,21 +65,48 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
     ? steps.filter((s) => opts.only!.includes(s.cell) || (s.name !== undefined && opts.only!.includes(s.name))).map((s) => s.cell)
     : steps.map((s) => s.cell));
   emit({ type: 'plan', cells: steps.map((s) => s.cell) });
+  const failures = opts.failures ?? new RunFailures();
+  const label = (kc: KeyedCell) => [kc.kind, kc.name].filter(Boolean).join(' ');
+  const byName = new Map([...keyed.values()].filter((k) => k.name !== undefined).map((k) => [k.name!, k.index]));
+  /** Cells not run in this call, by the failed cell they wait on. */
+  const blocked = new Map<number, number>();
   const done = new Map<string, { manifest: Manifest; dir: string }>();
   const results: CellResult[] = [];
   for (const step of steps) {
     const kc = keyed.get(step.cell)!;
     if (opts.signal?.aborted) throw new CellFailed(kc.index, 'E_CANCELLED', 'cancelled');
+    // a cell that failed earlier in this run is not run again; what needs it is skipped
+    if (failures.has(kc.index) && !chosen.has(kc.index)) {
+      blocked.set(kc.index, kc.index);
+      continue;
+    }
+    const upstream = kc.needs.map((n) => byName.get(n)).find((c) => c !== undefined && blocked.has(c));
+    if (upstream !== undefined) {
+      const root = blocked.get(upstream)!;
+      blocked.set(kc.index, root);
+      const skipped = new CellSkipped(kc.index, root, failures.get(root)?.label ?? `cell ${root + 1}`);
+      emit({ type: 'skipped', cell: kc.index, upstream: root, message: skipped.message });
+      if (!opts.keepGoing) throw skipped;
+      continue;
+    }
     const hit = opts.force && chosen.has(kc.index) ? undefined : cache.lookup(kc.key);
     emit({ type: 'start', cell: kc.index, kind: kc.kind, name: kc.name, cached: Boolean(hit) });
     let result: CellResult;
-    if (hit) {
-      result = toResult(kc, hit, cache.dir(kc.key), true, 0);
-    } else {
-      result = await runCell(kc, cache, done, opts, emit);
+    try {
+      result = hit ? toResult(kc, hit, cache.dir(kc.key), true, 0) : await runCell(kc, cache, done, opts, emit);
+      cache.record(opts.recipePath, [kc.key]);
+      // a bias whose constraint did not hold is kept in the cache, but counts as failed (see constraint.ts)
+      const broken = constraintFailure(kc, result.figures);
+      if (broken) throw new CellFailed(kc.index, 'E_CONSTRAINT', broken);
+    } catch (e) {
+      if (!(e instanceof CellFailed) || e.code === 'E_CANCELLED') throw e;
+      failures.record(e, label(kc));
+      blocked.set(kc.index, kc.index);
+      emit({ type: 'error', cell: kc.index, code: e.code, message: e.message, ...(e.log.length ? { log: e.log } : {}) });
+      if (!opts.keepGoing) throw e;
+      continue;
     }
     if (kc.name !== undefined) done.set(kc.name, { manifest: manifestOf(result, kc, opts), dir: cache.dir(kc.key) });
-    cache.record(opts.recipePath, [kc.key]);
     results.push(result);
     emit({ type: 'done', result });
   }

@@ -8,6 +8,7 @@ import { parseCell } from '../recipe/cells';
 import { cellSchema, walkSchema } from '../recipe/schemaNav';
 import type { RecipeCell } from '../recipe/text';
 import { references } from '../plan/plan';
+import { POLICY_KEYS } from './constraint';
 import { pathFingerprint } from './fingerprint';
 
 export interface KeyedCell {
@@ -49,7 +50,9 @@ export function computeKeys(cells: RecipeCell[], recipePath: string, engine: str
       inputs.push(path.resolve(recipeDir, node.value));
     });
     const h = createHash('sha256');
-    h.update(canonical({ format: 1, engine, kind: parsed.kind, body }));
+    // keys that only say how the run treats the result (a bias's `on_fail`) do not change what the cell makes
+    const made = Object.fromEntries(Object.entries(body).filter(([k]) => !(POLICY_KEYS[parsed.kind!] ?? []).includes(k)));
+    h.update(canonical({ format: 1, engine, kind: parsed.kind, body: made }));
     for (const n of [...needs].sort()) h.update(`\0need:${n}:${byName.get(n)?.key ?? 'missing'}`);
     for (const p of [...inputs].sort()) {
       let fp = memo.get(p);

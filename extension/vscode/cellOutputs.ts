@@ -32,3 +32,11 @@ export function errorOutput(name: string, message: string): vscode.NotebookCellO
   err.stack = '';
   return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err)]);
 }
+
+/** What a failed cell shows: cancelled, skipped (a cell it needs failed earlier in the run), or the failure. */
+export function failureOutput(e: { cell: number; code: string; message: string }, index: number, explainEngine: (e: { code: string; message: string }) => string): vscode.NotebookCellOutput {
+  if (e.code === 'E_CANCELLED') return errorOutput('Cancelled', 'nothing was kept; the next run starts this cell again (training resumes from its last checkpoint, if it saved one).');
+  if (e.code === 'E_SKIPPED') return errorOutput('Skipped', `${e.message}: fix that cell, then run again.`);
+  const message = e.code.startsWith('E_ENGINE') ? explainEngine(e) : e.message;
+  return errorOutput(e.code, e.cell === index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`);
+}

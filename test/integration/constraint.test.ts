@@ -57,11 +57,11 @@ describe('a bias whose constraint does not hold (real engine, tiny model, CPU)',
   });
 
   it('fails again at once on the next run, from the cache: the bias is not trained again (no Python needed)', () => {
-    const t0 = performance.now();
     const r = run('/nonexistent/python', 'run', '--json', 'r.lorabias');
     assert.equal(r.code, 1, r.err);
-    assert.equal(r.lines[3].error.code, 'E_CONSTRAINT');
-    assert.ok(performance.now() - t0 < 5000);
+    assert.deepEqual(r.lines.slice(0, 3).map((l) => l.cached), [true, true, true]);
+    assert.equal(r.lines[3].error.code, 'E_CONSTRAINT', 'the engine (a Python that does not exist) was never needed');
+    assert.match(r.lines[3].error.message, /fidelity 0?\.\d+ after 3 steps is below the bar 0\.999/);
   });
 
   it('in one run of several cells (Run All), the failed bias trains once and each later cell is skipped naming it', async () => {

@@ -5,6 +5,7 @@ import { engineVersion } from '../core/engine/locate';
 import { EngineSession } from '../core/engine/session';
 import { CellFailed, runRecipe, RunFailures } from '../core/run/executor';
 import type { CellResult } from '../core/run/types';
+import { plainFromMarkdown } from '../core/text/markdownEscape';
 import { ProgressPrinter } from './progress';
 import { readRecipe, reportFor } from './validate';
 
@@ -88,10 +89,10 @@ function jsonLine(r: CellResult): Record<string, unknown> {
 function summaryLine(file: string, r: CellResult, line: number): string {
   const label = `${r.kind}${r.name ? ' ' + r.name : ''}`;
   const how = r.cached ? 'cached' : `${r.seconds.toFixed(1)} s`;
-  const first = r.display.markdown.split('\n')[0].replace(/\*\*/g, '');
+  const first = plainFromMarkdown(r.display.markdown.split('\n')[0]);
   let text = `${file}:${line}: ${label} — ${how}: ${first}`;
   // warnings (a bias constraint that did not hold…) must not stay in the notebook only
-  for (const warning of r.display.markdown.split('\n').filter((l) => l.startsWith('⚠'))) text += `\n  ${warning.replace(/\*\*/g, '')}`;
+  for (const warning of r.display.markdown.split('\n').filter((l) => l.startsWith('⚠'))) text += `\n  ${plainFromMarkdown(warning)}`;
   const leak = r.figures.leakage as { lora: string; ratio: number; intended: number; unintended: number }[] | undefined;
   if (leak?.length) {
     text += '\n  leakage (change outside the edited region per unit of change inside; lower is better):';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { CellResult } from '../core/run/types';
-import { gridFallbackPng, OUTPUT_MIME, progressPayload, resultPayload } from './outputPayload';
+import { fallbackMarkdown, gridFallbackPng, OUTPUT_MIME, progressPayload, resultPayload } from './outputPayload';
 
 export { OUTPUT_MIME } from './outputPayload';
 
@@ -13,7 +13,7 @@ export async function resultOutputs(r: CellResult): Promise<vscode.NotebookCellO
   // grid's PNG or the markdown elsewhere (no renderer, "Change Presentation", a notebook viewer).
   const items = [vscode.NotebookCellOutputItem.json(payload, OUTPUT_MIME)];
   if (r.artifacts.grid && fs.existsSync(r.artifacts.grid)) items.push(new vscode.NotebookCellOutputItem(await gridFallbackPng(r.artifacts.grid), 'image/png'));
-  items.push(vscode.NotebookCellOutputItem.text(`**${payload.title}**\n\n${r.display.markdown}`, 'text/markdown'));
+  items.push(vscode.NotebookCellOutputItem.text(fallbackMarkdown(payload.title, r.display.markdown), 'text/markdown'));
   return [new vscode.NotebookCellOutput(items, { lorabias: { kind: r.kind, cached: r.cached }, ...(r.artifacts.grid ? { path: r.artifacts.grid } : {}) })];
 }
 

@@ -8,7 +8,7 @@ import type { RecipeCell } from '../recipe/text';
 import { CellCache } from './cache';
 import { handlerFor } from './cells';
 import { constraintFailure } from './constraint';
-import { CellFailed, CellSkipped, RunFailures } from './failures';
+import { CellFailed, CellSkipped, RunFailures, waitingOnFailures } from './failures';
 import { computeKeys, KeyedCell } from './keys';
 import type { CellResult, Manifest, RunEvent } from './types';
 
@@ -70,6 +70,17 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
   const byName = new Map([...keyed.values()].filter((k) => k.name !== undefined).map((k) => [k.name!, k.index]));
   /** Cells not run in this call, by the failed cell they wait on. */
   const blocked = new Map<number, number>();
+  const needsOf = (kc: KeyedCell) => kc.needs.map((n) => byName.get(n)).filter((c): c is number => c !== undefined);
+  if (!opts.keepGoing) {
+    // a chosen cell that waits on a cell failed earlier in this run is skipped before anything runs for it
+    const waiting = waitingOnFailures(steps.map((st) => ({ cell: st.cell, needs: needsOf(keyed.get(st.cell)!) })), failures, chosen);
+    const first = steps.find((st) => chosen.has(st.cell) && waiting.has(st.cell));
+    if (first) {
+      const skipped = new CellSkipped(first.cell, waiting.get(first.cell)!, failures.get(waiting.get(first.cell)!)!.label);
+      emit({ type: 'skipped', cell: first.cell, upstream: skipped.upstream, message: skipped.message });
+      throw skipped;
+    }
+  }
   const done = new Map<string, { manifest: Manifest; dir: string }>();
   const results: CellResult[] = [];
   for (const step of steps) {
@@ -80,7 +91,7 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
       blocked.set(kc.index, kc.index);
       continue;
     }
-    const upstream = kc.needs.map((n) => byName.get(n)).find((c) => c !== undefined && blocked.has(c));
+    const upstream = needsOf(kc).find((c) => blocked.has(c));
     if (upstream !== undefined) {
       const root = blocked.get(upstream)!;
       blocked.set(kc.index, root);

@@ -48,3 +48,17 @@ export class RunFailures {
     return [...this.failed.values()];
   }
 }
+
+/**
+ * For each step (in run order) that waits, directly or through others, on a cell that failed earlier, the failed
+ * cell it waits on. A failed cell in `rerun` (asked for again) is run again, so it blocks nothing.
+ */
+export function waitingOnFailures(steps: { cell: number; needs: number[] }[], failures: RunFailures, rerun: Set<number>): Map<number, number> {
+  const waiting = new Map<number, number>();
+  const failed = (c: number) => failures.has(c) && !rerun.has(c);
+  for (const step of steps) {
+    const up = step.needs.find((c) => failed(c) || waiting.has(c));
+    if (up !== undefined) waiting.set(step.cell, failed(up) ? up : waiting.get(up)!);
+  }
+  return waiting;
+}

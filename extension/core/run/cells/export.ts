@@ -1,5 +1,6 @@
 // `export` cell: write the LoRA where the user asked, with kohya keys, `ss_*` metadata and the recipe's provenance.
 import * as path from 'node:path';
+import { mdCode } from '../../text/markdownEscape';
 import { CellHandler, engineRequest } from './context';
 
 export const runExport: CellHandler = async (ctx) => {
@@ -19,6 +20,6 @@ export const runExport: CellHandler = async (ctx) => {
   return {
     files: { lora: to },
     figures: { path: to, keys: r.keys, sha256: r.sha256 },
-    display: { title: `export ${b.lora}`, markdown: `wrote \`${b.to}\`: ${r.keys} tensors, sha256 \`${String(r.sha256).slice(0, 12)}…\`` },
+    display: { title: `export ${b.lora}`, markdown: `wrote ${mdCode(String(b.to))}: ${r.keys} tensors, sha256 \`${String(r.sha256).slice(0, 12)}…\`` },
   };
 };

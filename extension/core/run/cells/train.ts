@@ -2,6 +2,7 @@
 // multipliers while it trains (`over`), the way kohya's `--base_weights` does; they are not part of the result.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mdCode } from '../../text/markdownEscape';
 import { CellContext, CellHandler, CellOutcome, engineRequest, fmt, modelParams } from './context';
 
 const TRAIN_KEYS = ['rank', 'alpha', 'steps', 'lr', 'scheduler', 'warmup_steps', 'batch_size', 'resolution', 'seed', 'mixed_precision',
@@ -69,7 +70,7 @@ export const runBias: CellHandler = async (ctx) => {
   if (b.file) {
     const file = path.resolve(ctx.recipeDir, String(b.file));
     return { files: { lora: file }, figures: { source: 'file', weight: b.weight ?? 1 },
-      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA \`${b.file}\`, applied at weight ${b.weight ?? 1}` } };
+      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA ${mdCode(String(b.file))}, applied at weight ${b.weight ?? 1}` } };
   }
   const params = trainParams(ctx, String(b.model), String(b.dataset));
   if (b.until) {

@@ -66,21 +66,16 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
     : steps.map((s) => s.cell));
   emit({ type: 'plan', cells: steps.map((s) => s.cell) });
   const failures = opts.failures ?? new RunFailures();
-  const label = (kc: KeyedCell) => [kc.kind, kc.name].filter(Boolean).join(' ');
   const byName = new Map([...keyed.values()].filter((k) => k.name !== undefined).map((k) => [k.name!, k.index]));
-  /** Cells not run in this call, by the failed cell they wait on. */
-  const blocked = new Map<number, number>();
   const needsOf = (kc: KeyedCell) => kc.needs.map((n) => byName.get(n)).filter((c): c is number => c !== undefined);
   if (!opts.keepGoing) {
     // a chosen cell that waits on a cell failed earlier in this run is skipped before anything runs for it
     const waiting = waitingOnFailures(steps.map((st) => ({ cell: st.cell, needs: needsOf(keyed.get(st.cell)!) })), failures, chosen);
     const first = steps.find((st) => chosen.has(st.cell) && waiting.has(st.cell));
-    if (first) {
-      const skipped = new CellSkipped(first.cell, waiting.get(first.cell)!, failures.get(waiting.get(first.cell)!)!.label);
-      emit({ type: 'skipped', cell: first.cell, upstream: skipped.upstream, message: skipped.message });
-      throw skipped;
-    }
+    if (first) throw skip(first.cell, waiting.get(first.cell)!, failures, emit);
   }
+  /** Cells not run in this call, by the failed cell they wait on. */
+  const blocked = new Map<number, number>();
   const done = new Map<string, { manifest: Manifest; dir: string }>();
   const results: CellResult[] = [];
   for (const step of steps) {
@@ -93,25 +88,17 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
     }
     const upstream = needsOf(kc).find((c) => blocked.has(c));
     if (upstream !== undefined) {
-      const root = blocked.get(upstream)!;
-      blocked.set(kc.index, root);
-      const skipped = new CellSkipped(kc.index, root, failures.get(root)?.label ?? `cell ${root + 1}`);
-      emit({ type: 'skipped', cell: kc.index, upstream: root, message: skipped.message });
+      blocked.set(kc.index, blocked.get(upstream)!);
+      const skipped = skip(kc.index, blocked.get(upstream)!, failures, emit);
       if (!opts.keepGoing) throw skipped;
       continue;
     }
-    const hit = opts.force && chosen.has(kc.index) ? undefined : cache.lookup(kc.key);
-    emit({ type: 'start', cell: kc.index, kind: kc.kind, name: kc.name, cached: Boolean(hit) });
     let result: CellResult;
     try {
-      result = hit ? toResult(kc, hit, cache.dir(kc.key), true, 0) : await runCell(kc, cache, done, opts, emit);
-      cache.record(opts.recipePath, [kc.key]);
-      // a bias whose constraint did not hold is kept in the cache, but counts as failed (see constraint.ts)
-      const broken = constraintFailure(kc, result.figures);
-      if (broken) throw new CellFailed(kc.index, 'E_CONSTRAINT', broken);
+      result = await cachedOrRun(kc, cache, done, opts, emit, opts.force && chosen.has(kc.index));
     } catch (e) {
       if (!(e instanceof CellFailed) || e.code === 'E_CANCELLED') throw e;
-      failures.record(e, label(kc));
+      failures.record(e, [kc.kind, kc.name].filter(Boolean).join(' '));
       blocked.set(kc.index, kc.index);
       emit({ type: 'error', cell: kc.index, code: e.code, message: e.message, ...(e.log.length ? { log: e.log } : {}) });
       if (!opts.keepGoing) throw e;
@@ -122,6 +109,27 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
     emit({ type: 'done', result });
   }
   return results;
+}
+
+/** The `skipped` event and error of a cell waiting on `upstream`, a cell that failed. */
+function skip(cell: number, upstream: number, failures: RunFailures, emit: (e: RunEvent) => void): CellSkipped {
+  const skipped = new CellSkipped(cell, upstream, failures.get(upstream)?.label ?? `cell ${upstream + 1}`);
+  emit({ type: 'skipped', cell, upstream, message: skipped.message });
+  return skipped;
+}
+
+/**
+ * A cell's result from the cache, or from running it (`force`: run even when cached). A bias whose constraint did
+ * not hold is kept in the cache but fails here, unless it says `on_fail: continue` (see constraint.ts).
+ */
+async function cachedOrRun(kc: KeyedCell, cache: CellCache, done: Map<string, { manifest: Manifest; dir: string }>, opts: RunOptions, emit: (e: RunEvent) => void, force?: boolean): Promise<CellResult> {
+  const hit = force ? undefined : cache.lookup(kc.key);
+  emit({ type: 'start', cell: kc.index, kind: kc.kind, name: kc.name, cached: Boolean(hit) });
+  const result = hit ? toResult(kc, hit, cache.dir(kc.key), true, 0) : await runCell(kc, cache, done, opts, emit);
+  cache.record(opts.recipePath, [kc.key]);
+  const broken = constraintFailure(kc, result.figures);
+  if (broken) throw new CellFailed(kc.index, 'E_CONSTRAINT', broken);
+  return result;
 }
 
 async function runCell(kc: KeyedCell, cache: CellCache, done: Map<string, { manifest: Manifest; dir: string }>, opts: RunOptions, emit: (e: RunEvent) => void): Promise<CellResult> {

@@ -191,7 +191,6 @@ export function readOutput(payload: unknown): LorabiasOutput {
     problems.push('The table in this output has no `columns` and `rows` lists.');
   }
   const data = isRecord(payload.data) ? payload.data : {};
-  const figures = isRecord(payload.figures) ? payload.figures : {};
   const artifacts = isRecord(payload.artifacts) ? payload.artifacts : {};
   if (payload.data !== undefined && !isRecord(payload.data)) problems.push(`The output's \`data\` is ${Array.isArray(payload.data) ? 'a list' : typeof payload.data}, not an object.`);
   try {

@@ -7,7 +7,7 @@ import { mdCode, mdText, plainFromMarkdown } from '../../../extension/core/text/
 
 const MarkdownIt = createRequire(__filename)('markdown-it') as new (o: object) => { render(md: string): string; renderInline(md: string): string };
 const md = new MarkdownIt({ html: true, linkify: false });
-const HOSTILE = ['a`<img src=x onerror=alert(1)>.png', '``double``', '` lead', 'trail `', '*bold* _em_ [x](javascript:1)', '<script>1</script>', '| pipe | cell |', '&amp; &lt;', '# heading', '1. list', 'back\\slash'];
+const HOSTILE = ['a`<img src=x onerror=alert(1)>.png', '``double``', '` leading', 'trail `', '*bold* _em_ [x](javascript:1)', '<script>1</script>', '| pipe | cell |', '&amp; &lt;', '# heading', '1. list', 'back\\slash'];
 const unescapeHtml = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
 
 describe('markdown escaping', () => {

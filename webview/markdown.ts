@@ -4,15 +4,16 @@
 
 function inline(doc: Document, text: string, into: HTMLElement): void {
   // tokens: `code`, **bold**, *em* / _em_, \x escapes; links keep their text only
-  const re = /`([^`]+)`|\*\*(.+?)\*\*|(?<![\w\\])[*_](?!\s)(.+?)(?<![\s\\])[*_](?!\w)|\\([\\`*_{}[\]()#+\-.!|<>])|\[([^\]]+)\]\([^)]*\)/g;
+  // a code span's fence is a run of backticks closed by a run of the same length (so it can hold backticks)
+  const re = /(?<!`)(`+)(?!`)(.*?[^`])\1(?!`)|\*\*(.+?)\*\*|(?<![\w\\])[*_](?!\s)(.+?)(?<![\s\\])[*_](?!\w)|\\([!-/:-@[-`{-~])|\[([^\]]+)\]\([^)]*\)/g;
   let at = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m.index > at) into.append(text.slice(at, m.index));
-    if (m[1] !== undefined) into.appendChild(doc.createElement('code')).textContent = m[1];
-    else if (m[2] !== undefined) inline(doc, m[2], into.appendChild(doc.createElement('strong')));
-    else if (m[3] !== undefined) inline(doc, m[3], into.appendChild(doc.createElement('em')));
-    else if (m[4] !== undefined) into.append(m[4]);
-    else if (m[5] !== undefined) inline(doc, m[5], into);
+    if (m[2] !== undefined) into.appendChild(doc.createElement('code')).textContent = /^ .* $/.test(m[2]) && m[2].trim() ? m[2].slice(1, -1) : m[2];
+    else if (m[3] !== undefined) inline(doc, m[3], into.appendChild(doc.createElement('strong')));
+    else if (m[4] !== undefined) inline(doc, m[4], into.appendChild(doc.createElement('em')));
+    else if (m[5] !== undefined) into.append(m[5]);
+    else if (m[6] !== undefined) inline(doc, m[6], into);
     at = m.index + m[0].length;
   }
   if (at < text.length) into.append(text.slice(at));

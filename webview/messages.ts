@@ -2,6 +2,8 @@
 // an image at full size, open the grid, reveal it in the file explorer. Without messaging (an exported notebook,
 // a webview that does not offer it) the zoom shows the embedded thumbnail and the buttons are disabled.
 
+import { safeImageSrc } from './safeUrl';
+
 export interface MessagingContext {
   postMessage?(message: unknown): void;
   onDidReceiveMessage?(listener: (message: unknown) => void): { dispose(): void };
@@ -36,7 +38,7 @@ export class HostLink {
       const id = this.next++;
       p = new Promise<string | undefined>((resolve) => {
         const timer = setTimeout(() => { this.waiting.delete(id); resolve(undefined); }, timeoutMs);
-        this.waiting.set(id, (r) => { clearTimeout(timer); resolve(typeof r.uri === 'string' && r.uri.startsWith('data:image/') ? r.uri : undefined); });
+        this.waiting.set(id, (r) => { clearTimeout(timer); resolve(safeImageSrc(r.uri) || undefined); });
         this.ctx.postMessage!({ type: 'image', id, path });
       });
       p.then((uri) => { if (!uri) this.cache.delete(path); });

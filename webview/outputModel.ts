@@ -2,6 +2,9 @@
 // arrives, the renderer gets something it can draw. An unreadable payload becomes an error to show; a payload
 // whose grid, curve or chart data is malformed keeps its title and text and says what is wrong in `error`.
 // The payload is built by extension/vscode/outputPayload.ts.
+import type { FigureTable } from '../extension/core/preview/previewData';
+import { safeImageSrc } from './safeUrl';
+
 export const OUTPUT_MIME = 'application/vnd.lorabias.output+json';
 
 export type Cell = string | number | boolean | null;
@@ -11,7 +14,7 @@ export interface GridRow { lora: string; weight: number }
 export interface GridModel {
   rowLabels: string[];
   colLabels: string[];
-  /** Small embedded pictures (data URIs), '' where a cell is empty. */
+  /** Small embedded pictures (raster data URIs only, see safeUrl.ts), '' where a cell is empty or its source was refused. */
   thumbs: string[][];
   /** Absolute paths of the full-size pictures (asked of the extension host for the zoom), '' where unknown. */
   paths: string[][];
@@ -44,7 +47,12 @@ export interface AnalyzeModel {
   frequencies: Bar[];
 }
 
-export interface LeakageRow { lora: string; ratio: number; intended: number; unintended: number }
+/** What a preview shows besides its grid, as the preview cell made it (core/preview/previewData.ts). */
+export interface PreviewModel {
+  summary: string;
+  tables: FigureTable[];
+  notes: string[];
+}
 
 export interface LorabiasOutput {
   title: string;
@@ -56,7 +64,7 @@ export interface LorabiasOutput {
   loss?: LossModel;
   dataset?: DatasetModel;
   analyze?: AnalyzeModel;
-  leakage?: LeakageRow[];
+  preview?: PreviewModel;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -73,16 +81,11 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : String(x ?? ''))) : undefined);
 const matrix = (v: unknown): string[][] | undefined => (Array.isArray(v) && v.every(Array.isArray) ? v.map((row) => strings(row)!) : undefined);
 
-/** "size +0.5" → { lora: 'size', weight: 0.5 } (the preview cell's row labels). */
-export function parseRowLabel(label: string): GridRow | undefined {
-  const m = /^(.*\S)\s+([+-]?\d*\.?\d+(?:e[+-]?\d+)?)$/i.exec(label.trim());
-  return m ? { lora: m[1], weight: Number(m[2]) } : undefined;
-}
 
 function readGrid(data: Record<string, unknown>, artifacts: Record<string, unknown>, problems: string[]): GridModel | undefined {
   const rowLabels = strings(data.rowLabels);
   const colLabels = strings(data.colLabels);
-  const thumbs = matrix(data.thumbs);
+  const thumbs = matrix(data.thumbs)?.map((row) => row.map(safeImageSrc));
   const paths = matrix(data.paths) ?? matrix(data.images);
   if (!rowLabels || !colLabels || !(thumbs || paths)) {
     problems.push('This preview has no grid to draw (`rowLabels`, `colLabels` and images are missing or not lists).');
@@ -97,10 +100,10 @@ function readGrid(data: Record<string, unknown>, artifacts: Record<string, unkno
   }
   const fill = (m: string[][] | undefined) => m ?? rowLabels.map(() => colLabels.map(() => ''));
   const given = Array.isArray(data.rows) ? data.rows : [];
-  const rowInfo = rowLabels.map((label, i) => {
+  // which LoRA and weight each row shows comes as data; without it there is no swipe (labels are never parsed)
+  const rowInfo = rowLabels.map((_, i) => {
     const g = given[i];
-    if (isRecord(g) && typeof g.lora === 'string' && num(g.weight) !== undefined) return { lora: g.lora, weight: g.weight as number };
-    return parseRowLabel(label);
+    return isRecord(g) && typeof g.lora === 'string' && num(g.weight) !== undefined ? { lora: g.lora, weight: g.weight as number } : undefined;
   });
   const grid: GridModel = { rowLabels, colLabels, thumbs: fill(thumbs), paths: fill(paths), rows: rowInfo };
   if (typeof artifacts.grid === 'string') grid.gridPath = artifacts.grid;
@@ -119,10 +122,19 @@ function readPoints(v: unknown, steps?: unknown): [number, number][] | undefined
   return out;
 }
 
-function readLeakage(v: unknown): LeakageRow[] | undefined {
-  if (!Array.isArray(v) || v.length === 0) return undefined;
-  const rows = v.filter(isRecord).map((l) => ({ lora: str(l.lora), ratio: Number(l.ratio), intended: Number(l.intended), unintended: Number(l.unintended) }));
-  return rows.length ? rows : undefined;
+function readTable(t: Record<string, unknown>): FigureTable | undefined {
+  if (!Array.isArray(t.columns) || !Array.isArray(t.rows)) return undefined;
+  const columns = t.columns.filter(isRecord).map((c) => ({ label: str(c.label), ...(num(c.digits) !== undefined ? { digits: Math.max(0, Math.min(8, Math.round(c.digits as number))) } : {}) }));
+  const rows = t.rows.filter(Array.isArray).map((row) => columns.map((c, i) => {
+    const v = (row as unknown[])[i];
+    return c.digits === undefined ? (v === null || v === undefined ? null : String(v)) : typeof v === 'number' ? v : null;
+  }));
+  return { id: str(t.id), caption: str(t.caption), columns, rows };
+}
+
+function readPreview(data: Record<string, unknown>): PreviewModel {
+  const tables = (Array.isArray(data.tables) ? data.tables : []).filter(isRecord).map(readTable).filter((t): t is FigureTable => Boolean(t));
+  return { summary: str(data.summary), tables, notes: strings(data.notes) ?? [] };
 }
 
 function readDataset(data: Record<string, unknown>, images: unknown): DatasetModel {
@@ -132,7 +144,7 @@ function readDataset(data: Record<string, unknown>, images: unknown): DatasetMod
     note: `${num(b.count) ?? 0}${num(b.perEpoch) !== undefined && b.perEpoch !== b.count ? ` (${b.perEpoch} per epoch)` : ''}`,
   }));
   const thumbs = (Array.isArray(images) ? images : []).filter(isRecord)
-    .filter((im) => typeof im.thumb === 'string' && im.thumb.startsWith('data:image/'))
+    .filter((im) => safeImageSrc(im.thumb) !== '')
     .map((im) => ({ src: im.thumb as string, caption: str(im.caption) || str(im.path) }));
   return { buckets, thumbs };
 }
@@ -179,15 +191,13 @@ export function readOutput(payload: unknown): LorabiasOutput {
     problems.push('The table in this output has no `columns` and `rows` lists.');
   }
   const data = isRecord(payload.data) ? payload.data : {};
-  const figures = isRecord(payload.figures) ? payload.figures : {};
   const artifacts = isRecord(payload.artifacts) ? payload.artifacts : {};
   if (payload.data !== undefined && !isRecord(payload.data)) problems.push(`The output's \`data\` is ${Array.isArray(payload.data) ? 'a list' : typeof payload.data}, not an object.`);
   try {
     if (out.kind === 'preview' || data.rowLabels !== undefined) {
       const grid = readGrid(data, artifacts, problems);
       if (grid) out.grid = grid;
-      const leakage = readLeakage(figures.leakage);
-      if (leakage) out.leakage = leakage;
+      if (data.type === 'preview') out.preview = readPreview(data);
     }
     if (data.losses !== undefined) {
       const points = readPoints(data.losses, data.lossSteps);

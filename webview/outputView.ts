@@ -1,8 +1,9 @@
 // Draws one lorabias output with plain DOM: a heading, any error box, the text (markdown), a table, then what
-// the cell kind has — the preview grid with its viewer and the leakage table, the loss curve (live while
-// training), the dataset's buckets and thumbnails, the analysis' tag charts. Colours come from the workbench
+// the cell kind has — a preview's summary, grid with its viewer and figure tables (leakage, tag leakage), all from
+// its data; the loss curve (live while training), the dataset's buckets and thumbnails, the analysis' tag charts. Colours come from the workbench
 // theme's --vscode-* variables. Never leaves a blank area: a part that cannot be drawn becomes an error box.
 import { drawBars, drawLossCurve } from './charts';
+import { drawFigureTable } from './figureTables';
 import { drawGrid } from './gridView';
 import { drawMarkdown } from './markdown';
 import { HostLink } from './messages';
@@ -43,7 +44,6 @@ function errorBox(doc: Document, message: string): HTMLElement {
   return error;
 }
 
-const fixed = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 
 /** Replaces `host`'s content with the drawing of `output`. */
 export function drawOutput(host: HTMLElement, output: LorabiasOutput, link: HostLink = new HostLink({})): void {
@@ -60,24 +60,16 @@ export function drawOutput(host: HTMLElement, output: LorabiasOutput, link: Host
     }
   };
   if (output.error) box.appendChild(errorBox(doc, output.error));
-  // a preview's markdown repeats the leakage table drawn below from the figures: keep only its prose
-  let text = output.text;
-  if (text && output.leakage) text = text.split(/\n\s*\n/).filter((b) => !/^\s*\|/m.test(b) && !/^Leakage \(/.test(b.trim())).join('\n\n');
+  // a preview is drawn from its data alone (its markdown is the fallback for other viewers)
+  const preview = output.preview;
+  if (preview?.summary) box.appendChild(el(doc, 'p', preview.summary, 'lb-summary'));
   // a live progress output's text is the progress line the curve draws anyway
-  if (text && !output.loss?.live) part('text', () => drawMarkdown(doc, text!, box));
+  if (output.text && !preview && !output.loss?.live) part('text', () => drawMarkdown(doc, output.text!, box));
   if (output.table) box.appendChild(drawTable(doc, output.table));
   if (output.loss) part('loss curve', () => box.appendChild(drawLossCurve(doc, output.loss!)));
   if (output.grid) part('grid', () => box.appendChild(drawGrid(doc, output.grid!, link)));
-  if (output.leakage) {
-    part('leakage table', () => {
-      box.appendChild(el(doc, 'div', 'Leakage: change outside the edited region per unit of change inside it (lower is better)', 'lb-section'));
-      box.appendChild(drawTable(doc, {
-        columns: ['LoRA', 'leakage ratio', 'intended (inside)', 'unintended (outside)'],
-        rows: output.leakage!.map((l) => [l.lora, fixed(l.ratio, 3), fixed(l.intended, 4), fixed(l.unintended, 4)]),
-      })).classList.add('lb-leakage');
-      box.querySelectorAll('.lb-leakage td:not(:first-child)').forEach((td) => td.classList.add('num'));
-    });
-  }
+  for (const t of preview?.tables ?? []) part(`${t.id || 'figure'} table`, () => box.appendChild(drawFigureTable(doc, t)));
+  for (const n of preview?.notes ?? []) box.appendChild(el(doc, 'p', n, 'lb-note'));
   if (output.dataset) {
     part('dataset charts', () => {
       const d = output.dataset!;

@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import { EngineError } from '../core/engine/client';
 import { engineVersion } from '../core/engine/locate';
 import { EngineSession } from '../core/engine/session';
-import { CellFailed, runRecipe } from '../core/run/executor';
+import { CellFailed, runRecipe, RunFailures } from '../core/run/executor';
 import type { CellResult } from '../core/run/types';
+import { plainFromMarkdown } from '../core/text/markdownEscape';
 import { ProgressPrinter } from './progress';
 import { readRecipe, reportFor } from './validate';
 
@@ -52,22 +53,32 @@ export async function runRun(args: RunArgs, out: (s: string) => void, err: (s: s
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
   const printer = new ProgressPrinter(err, Boolean(process.stderr.isTTY) && !args.json, report.cells);
   let code = 0;
+  // a failed cell does not end the run: the cells that need it are skipped, the others run, and the exit code is 1
+  const failures = new RunFailures();
+  const failed = (cell: number, errorCode: string, message: string, severity = 'error') => {
+    if (args.json) out(JSON.stringify({ cell, kind: report.cells[cell]?.kind, name: report.cells[cell]?.name, [severity === 'error' ? 'error' : 'skipped']: { code: errorCode, message } }));
+    err(`${args.file}:${report.cells[cell]?.firstLine ?? 1}:1: ${severity}: ${message}`);
+  };
   try {
     await runRecipe({
       recipePath, cells: checked.file.cells, only: args.cells, force: args.force, engineVersion: engineVersion(), device: args.device ?? process.env.LORABIAS_DEVICE,
-      engine: () => session.get(), signal: controller.signal, onHashing: (p) => printer.hashing(p),
+      engine: () => session.get(), signal: controller.signal, onHashing: (p) => printer.hashing(p), failures, keepGoing: true,
       onEvent: (e) => {
         printer.event(e);
         if (e.type === 'done') out(args.json ? JSON.stringify(jsonLine(e.result)) : summaryLine(args.file, e.result, report.cells[e.result.cell].firstLine));
+        if (e.type === 'error') failed(e.cell, e.code, e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log)) : e.message);
+        if (e.type === 'skipped') failed(e.cell, 'E_SKIPPED', e.message, 'skipped');
       },
     });
+    if (failures.size) {
+      code = 1;
+      err(`${args.file}: ${failures.size} cell${failures.size === 1 ? '' : 's'} failed: ${failures.list().map((f) => `cell ${f.cell + 1} (${f.label})`).join(', ')}`);
+    }
   } catch (e) {
     code = 1;
     if (e instanceof CellFailed) {
-      const where = `${args.file}:${report.cells[e.cell]?.firstLine ?? 1}:1`;
       const message = e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log)) : e.message;
-      if (args.json) out(JSON.stringify({ cell: e.cell, kind: report.cells[e.cell]?.kind, name: report.cells[e.cell]?.name, error: { code: e.code, message } }));
-      err(`${where}: error: ${message}`);
+      failed(e.cell, e.code, message);
     } else {
       err(`lorabias run: ${(e as Error).message}`);
     }
@@ -87,10 +98,10 @@ function jsonLine(r: CellResult): Record<string, unknown> {
 function summaryLine(file: string, r: CellResult, line: number): string {
   const label = `${r.kind}${r.name ? ' ' + r.name : ''}`;
   const how = r.cached ? 'cached' : `${r.seconds.toFixed(1)} s`;
-  const first = r.display.markdown.split('\n')[0].replace(/\*\*/g, '');
+  const first = plainFromMarkdown(r.display.markdown.split('\n')[0]);
   let text = `${file}:${line}: ${label} — ${how}: ${first}`;
   // warnings (a bias constraint that did not hold…) must not stay in the notebook only
-  for (const warning of r.display.markdown.split('\n').filter((l) => l.startsWith('⚠'))) text += `\n  ${warning.replace(/\*\*/g, '')}`;
+  for (const warning of r.display.markdown.split('\n').filter((l) => l.startsWith('⚠'))) text += `\n  ${plainFromMarkdown(warning)}`;
   const leak = r.figures.leakage as { lora: string; ratio: number; intended: number; unintended: number }[] | undefined;
   if (leak?.length) {
     text += '\n  leakage (change outside the edited region per unit of change inside; lower is better):';

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { CellResult } from '../core/run/types';
-import { gridFallbackPng, OUTPUT_MIME, progressPayload, resultPayload } from './outputPayload';
+import { fallbackMarkdown, gridFallbackPng, OUTPUT_MIME, progressPayload, resultPayload } from './outputPayload';
 
 export { OUTPUT_MIME } from './outputPayload';
 
@@ -13,7 +13,7 @@ export async function resultOutputs(r: CellResult): Promise<vscode.NotebookCellO
   // grid's PNG or the markdown elsewhere (no renderer, "Change Presentation", a notebook viewer).
   const items = [vscode.NotebookCellOutputItem.json(payload, OUTPUT_MIME)];
   if (r.artifacts.grid && fs.existsSync(r.artifacts.grid)) items.push(new vscode.NotebookCellOutputItem(await gridFallbackPng(r.artifacts.grid), 'image/png'));
-  items.push(vscode.NotebookCellOutputItem.text(`**${payload.title}**\n\n${r.display.markdown}`, 'text/markdown'));
+  items.push(vscode.NotebookCellOutputItem.text(fallbackMarkdown(payload.title, r.display.markdown), 'text/markdown'));
   return [new vscode.NotebookCellOutput(items, { lorabias: { kind: r.kind, cached: r.cached }, ...(r.artifacts.grid ? { path: r.artifacts.grid } : {}) })];
 }
 
@@ -31,4 +31,12 @@ export function errorOutput(name: string, message: string): vscode.NotebookCellO
   err.name = name;
   err.stack = '';
   return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.error(err)]);
+}
+
+/** What a failed cell shows: cancelled, skipped (a cell it needs failed earlier in the run), or the failure. */
+export function failureOutput(e: { cell: number; code: string; message: string }, index: number, explainEngine: (e: { code: string; message: string }) => string): vscode.NotebookCellOutput {
+  if (e.code === 'E_CANCELLED') return errorOutput('Cancelled', 'nothing was kept; the next run starts this cell again (training resumes from its last checkpoint, if it saved one).');
+  if (e.code === 'E_SKIPPED') return errorOutput('Skipped', `${e.message}: fix that cell, then run again.`);
+  const message = e.code.startsWith('E_ENGINE') ? explainEngine(e) : e.message;
+  return errorOutput(e.code, e.cell === index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`);
 }

@@ -1,20 +1,20 @@
 // The notebook controller: Run / Run All feed one sequential queue per notebook; each cell runs through the
 // core executor (what it needs first, from the cache when unchanged), with live progress replaced by the final
-// output, cancel through the execution token, and errors shown as notebook errors with what to do.
-import * as fs from 'node:fs';
+// output (runEventRelay.ts), cancel through the execution token, and errors shown as notebook errors with what to
+// do. Within one Run (All), a cell that failed is not run again for the cells that need it: they are skipped.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CellResult, RunEvent } from '../core/run/types';
+import { RunFailures } from '../core/run/failures';
+import type { CellResult } from '../core/run/types';
 import { RunQueue } from '../core/run/queue';
 import { loadCore } from './core';
 import { EngineHost } from './engineHost';
-import { errorOutput, progressOutput, resultOutputs } from './cellOutputs';
+import { errorOutput, failureOutput, resultOutputs } from './cellOutputs';
+import { validateOptions } from './diagnostics';
 import { HashingProgress } from './hashProgress';
 import { isRecipeNotebook, NOTEBOOK_TYPE, recipeCells } from './notebookCells';
-import { validateOptions } from './diagnostics';
+import { RunEventRelay } from './runEventRelay';
 import { ensureTrusted } from './workspaceTrust';
-
-const PROGRESS_INTERVAL_MS = 300;
 
 export class RecipeController implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
@@ -139,6 +139,8 @@ export class RecipeController implements vscode.Disposable {
       return;
     }
     const q = this.queue(nb);
+    // one Run (All): a cell that fails is not run again for each cell that needs it; those are skipped
+    const failures = new RunFailures();
     this.trace(`run requested: cells ${cells.map((c) => c.index + 1).join(', ')} of ${path.basename(nb.uri.fsPath)} (queued: ${this.queuedCells(nb).map((i) => i + 1).join(', ') || 'none'})`);
     await Promise.all(cells.map((cell) => {
       if (this.queuedCells(nb).includes(cell.index)) return undefined;
@@ -154,7 +156,7 @@ export class RecipeController implements vscode.Disposable {
       const id = ++this.lastJob;
       this.jobCells.set(id, cell);
       const cancel = exec.token.onCancellationRequested(() => q.cancel(id));
-      return q.enqueue({ id, run: (signal) => this.runCell(exec, cell, nb, signal), dropped: () => exec.end(undefined) })
+      return q.enqueue({ id, run: (signal) => this.runCell(exec, cell, nb, signal, failures), dropped: () => exec.end(undefined) })
         .finally(() => {
           cancel.dispose();
           this.jobCells.delete(id);
@@ -178,98 +180,88 @@ export class RecipeController implements vscode.Disposable {
     void exec.replaceOutput(errorOutput(name, message)).then(() => exec.end(false, Date.now()), () => exec.end(false, Date.now()));
   }
 
-  private async runCell(exec: vscode.NotebookCellExecution, cell: vscode.NotebookCell, nb: vscode.NotebookDocument, queueSignal: AbortSignal): Promise<void> {
+  private async runCell(exec: vscode.NotebookCellExecution, cell: vscode.NotebookCell, nb: vscode.NotebookDocument, queueSignal: AbortSignal, failures: RunFailures): Promise<void> {
     if (cell.kind !== vscode.NotebookCellKind.Code) return exec.end(undefined);
     exec.executionOrder = this.nextOrder(nb);
     exec.start(Date.now());
     this.trace(`cell ${cell.index + 1} starts [${exec.executionOrder}]`);
-    const ac = new AbortController();
-    if (queueSignal.aborted || exec.token.isCancellationRequested) ac.abort();
-    queueSignal.addEventListener('abort', () => ac.abort());
-    exec.token.onCancellationRequested(() => ac.abort());
+    const cancel = cancelController(queueSignal, exec.token);
     const end = (ok: boolean) => exec.end(ok, Date.now());
     // the recipe is read once, now: cell numbers in the run's events are those of this reading
     const index = cell.index;
     try {
-      if (nb.isUntitled || nb.uri.scheme !== 'file') {
-        await exec.replaceOutput(errorOutput('Save the recipe first', 'Paths in a recipe and its cache live beside the .lorabias file: save it to a folder, then run.'));
-        return end(false);
-      }
-      const core = await loadCore();
       const cells = recipeCells(nb);
-      const recipePath = nb.uri.fsPath;
-      const problems = core.validateRecipe(cells, validateOptions(nb.uri)).filter((p) => p.severity === 'error');
-      if (problems.length) {
-        void vscode.commands.executeCommand('workbench.actions.view.problems');
-        const first = problems[0];
-        await exec.replaceOutput(errorOutput('The recipe has problems', `Fix the ${problems.length} problem${problems.length > 1 ? 's' : ''} in the Problems panel first (cell ${first.cell + 1}, line ${first.line + 1}: ${first.message}).`));
-        return end(false);
+      const refusal = await this.refusal(nb, cells, index);
+      if (refusal) {
+        await exec.replaceOutput(refusal.output);
+        return end(refusal.ok);
       }
-      if (!core.parseCell(cells[index], index).kind) {
-        await exec.replaceOutput([]);
-        return end(true);
-      }
-      const { runRecipe, CellFailed } = await import('../core/run/executor.js');
-      const { engineVersion } = await import('../core/engine/locate.js');
-      const { EngineError } = await import('../core/engine/client.js');
-      const session = this.engine.get();
-      const others = new Map<number, vscode.NotebookCellExecution>();
-      const queued = new Set(this.queuedCells(nb));
-      let lastProgress = 0;
-      const titles = new Map<number, string>();
-      const onEvent = (e: RunEvent) => {
-        if (e.type === 'start') {
-          titles.set(e.cell, [e.kind, e.name].filter(Boolean).join(' '));
-          // a cell this one needs that has to run (not one from the cache, nor one queued to run on its own)
-          // shows as running too, with its own progress and output
-          if (e.cell !== index && !e.cached && !queued.has(e.cell)) {
-            try {
-              const other = this.controller.createNotebookCellExecution(nb.cellAt(e.cell));
-              other.executionOrder = this.nextOrder(nb);
-              other.start(Date.now());
-              this.trace(`cell ${e.cell + 1} runs for cell ${index + 1} [${other.executionOrder}]`);
-              others.set(e.cell, other);
-            } catch { /* already running on its own */ }
-          }
-        } else if (e.type === 'progress') {
-          const now = Date.now();
-          if (now - lastProgress < PROGRESS_INTERVAL_MS && Number(e.data.step) !== Number(e.data.total)) return;
-          lastProgress = now;
-          const target = e.cell === index ? exec : others.get(e.cell);
-          void target?.replaceOutput(progressOutput(titles.get(e.cell) ?? '', e.data));
-        } else if (e.type === 'done' && e.result.cell !== index) {
-          const other = others.get(e.result.cell);
-          others.delete(e.result.cell);
-          if (other) void this.finish(other, e.result);
-        }
-      };
-      const hashing = new HashingProgress(() => ac.abort());
-      try {
-        const results = await runRecipe({
-          recipePath, cells, only: [index], engineVersion: engineVersion(), engine: () => session.get(),
-          device: this.engine.deviceSetting(), signal: ac.signal, onEvent, cacheRoot: this.cacheRoot(recipePath), onHashing: hashing.report,
-        });
-        const mine = results.find((r) => r.cell === index);
-        if (mine) await this.finish(exec, mine);
-        else end(true);
-      } catch (e) {
-        for (const other of others.values()) other.end(false, Date.now());
-        if (e instanceof CellFailed) {
-          const cancelled = e.code === 'E_CANCELLED';
-          const message = cancelled ? 'nothing was kept; the next run starts this cell again (training resumes from its last checkpoint, if it saved one).'
-            : e.code.startsWith('E_ENGINE') ? session.explain(new EngineError(e.code, e.message, e.log))
-              : e.message;
-          await exec.replaceOutput(errorOutput(cancelled ? 'Cancelled' : e.code, e.cell === index ? message : `cell ${e.cell + 1}, which this cell needs, failed: ${message}`));
-        } else {
-          await exec.replaceOutput(errorOutput('Error', (e as Error).message));
-        }
-        end(false);
-      } finally {
-        hashing.dispose();
-      }
+      await this.runRecipeCell(exec, nb, cells, index, cancel, failures);
     } catch (e) {
       await exec.replaceOutput(errorOutput('Error', (e as Error).message));
       end(false);
+    }
+  }
+
+  /** Why a cell is not run at all (an unsaved recipe, problems in it, a cell with nothing to run): what it shows. */
+  private async refusal(nb: vscode.NotebookDocument, cells: ReturnType<typeof recipeCells>, index: number): Promise<{ output: vscode.NotebookCellOutput[]; ok: boolean } | undefined> {
+    if (nb.isUntitled || nb.uri.scheme !== 'file') {
+      return { output: [errorOutput('Save the recipe first', 'Paths in a recipe and its cache live beside the .lorabias file: save it to a folder, then run.')], ok: false };
+    }
+    const core = await loadCore();
+    const problems = core.validateRecipe(cells, validateOptions(nb.uri)).filter((p) => p.severity === 'error');
+    if (problems.length) {
+      void vscode.commands.executeCommand('workbench.actions.view.problems');
+      const first = problems[0];
+      return { output: [errorOutput('The recipe has problems', `Fix the ${problems.length} problem${problems.length > 1 ? 's' : ''} in the Problems panel first (cell ${first.cell + 1}, line ${first.line + 1}: ${first.message}).`)], ok: false };
+    }
+    if (!core.parseCell(cells[index], index).kind) return { output: [], ok: true };
+    return undefined;
+  }
+
+  /** Runs one cell through the core executor (what it needs first), showing upstream cells that run as running. */
+  private async runRecipeCell(exec: vscode.NotebookCellExecution, nb: vscode.NotebookDocument, cells: ReturnType<typeof recipeCells>, index: number, cancel: AbortController, failures: RunFailures): Promise<void> {
+    const { runRecipe, CellFailed } = await import('../core/run/executor.js');
+    const { engineVersion } = await import('../core/engine/locate.js');
+    const { EngineError } = await import('../core/engine/client.js');
+    const session = this.engine.get();
+    const relay = new RunEventRelay({
+      startUpstream: (cell) => this.startUpstream(nb, cell, index),
+      finish: (other, r) => this.finish(other, r),
+    }, index, exec, new Set(this.queuedCells(nb)));
+    const recipePath = nb.uri.fsPath;
+    // reading a large input tree for the cache keys shows a notification whose Cancel stops this cell
+    const hashing = new HashingProgress(() => cancel.abort());
+    try {
+      const results = await runRecipe({
+        recipePath, cells, only: [index], engineVersion: engineVersion(), engine: () => session.get(), failures,
+        device: this.engine.deviceSetting(), signal: cancel.signal, onEvent: relay.onEvent, cacheRoot: this.cacheRoot(recipePath),
+        onHashing: hashing.report,
+      });
+      const mine = results.find((r) => r.cell === index);
+      if (mine) await this.finish(exec, mine);
+      else exec.end(true, Date.now());
+    } catch (e) {
+      relay.failAll();
+      if (!(e instanceof CellFailed)) throw e;
+      if (e.code === 'E_SKIPPED') this.trace(`cell ${index + 1}: ${e.message}`);
+      await exec.replaceOutput(failureOutput(e, index, (x) => session.explain(new EngineError(x.code, x.message, e.log))));
+      exec.end(false, Date.now());
+    } finally {
+      hashing.dispose();
+    }
+  }
+
+  /** An execution for a cell that runs because the cell `forCell` needs it; undefined when it runs on its own. */
+  private startUpstream(nb: vscode.NotebookDocument, cell: number, forCell: number): vscode.NotebookCellExecution | undefined {
+    try {
+      const other = this.controller.createNotebookCellExecution(nb.cellAt(cell));
+      other.executionOrder = this.nextOrder(nb);
+      other.start(Date.now());
+      this.trace(`cell ${cell + 1} runs for cell ${forCell + 1} [${other.executionOrder}]`);
+      return other;
+    } catch {
+      return undefined; // already running on its own
     }
   }
 
@@ -313,4 +305,13 @@ export class RecipeController implements vscode.Disposable {
     for (const q of this.queues.values()) q.cancelAll();
     for (const d of this.disposables) d.dispose();
   }
+}
+
+/** Aborts when the queue cancels the job or the user stops the cell (or the code holding it aborts). */
+function cancelController(queueSignal: AbortSignal, token: vscode.CancellationToken): AbortController {
+  const ac = new AbortController();
+  if (queueSignal.aborted || token.isCancellationRequested) ac.abort();
+  queueSignal.addEventListener('abort', () => ac.abort());
+  token.onCancellationRequested(() => ac.abort());
+  return ac;
 }

@@ -4,7 +4,9 @@
 // absolute paths to ask for at full size. The whole cell output stays under OUTPUT_BUDGET.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { LeakageFigures, leakageTable, PreviewData, tagLeakageTable } from '../core/preview/previewData';
 import type { CellResult } from '../core/run/types';
+import { mdText } from '../core/text/markdownEscape';
 
 export const OUTPUT_MIME = 'application/vnd.lorabias.output+json';
 /** The most a finished cell's outputs may weigh, all items together (JSON, markdown, fallback PNG). */
@@ -108,7 +110,8 @@ async function previewData(r: CellResult): Promise<Record<string, unknown>> {
   // rows are each LoRA at each weight, in the cell's order (core/run/cells/preview.ts)
   const loras = Array.isArray(r.figures.loras) ? (r.figures.loras as unknown[]).map(String) : [];
   const weights = Array.isArray(r.figures.weights) ? (r.figures.weights as unknown[]).map(Number) : [];
-  if (loras.length * weights.length === paths.length) data.rows = paths.map((_, i) => ({ lora: loras[Math.floor(i / weights.length)], weight: weights[i % weights.length] }));
+  if (!Array.isArray(data.rows) && loras.length * weights.length === paths.length) data.rows = paths.map((_, i) => ({ lora: loras[Math.floor(i / weights.length)], weight: weights[i % weights.length] }));
+  if (data.type !== 'preview') Object.assign(data, olderPreviewData(r, loras, weights));
   data.dir = dir;
   data.paths = paths;
   const count = paths.flat().filter(Boolean).length;
@@ -126,6 +129,18 @@ async function previewData(r: CellResult): Promise<Record<string, unknown>> {
     if (count === 0) break;
   }
   return data;
+}
+
+/** A preview cached before its display carried typed data: the same data, from its figures (never from its text). */
+function olderPreviewData(r: CellResult, loras: string[], weights: number[]): Pick<PreviewData, 'type' | 'summary' | 'tables' | 'notes'> {
+  const leak = Array.isArray(r.figures.leakage) ? (r.figures.leakage as LeakageFigures[]) : [];
+  const tagLeak = Array.isArray(r.figures.tagLeakage) ? (r.figures.tagLeakage as LeakageFigures[]) : [];
+  return {
+    type: 'preview',
+    summary: `${Number(r.figures.images) || 0} images: ${loras.join(', ')} at weights ${weights.join(', ')}`,
+    tables: [...(leak.length ? [leakageTable(leak)] : []), ...(tagLeak.length ? [tagLeakageTable(tagLeak, 'the concept')] : [])],
+    notes: [],
+  };
 }
 
 async function datasetImages(images: OutputPayload['images']): Promise<OutputPayload['images']> {
@@ -169,6 +184,11 @@ export async function resultPayload(r: CellResult): Promise<OutputPayload> {
     images,
     data,
   };
+}
+
+/** The text/markdown fallback of a finished cell: its title (escaped) over the cell's own, already escaped, markdown. */
+export function fallbackMarkdown(title: string, markdown: string): string {
+  return `**${mdText(title)}**\n\n${markdown}`;
 }
 
 /** The grid's fallback picture: at most FALLBACK_WIDTH wide and FALLBACK_BUDGET heavy (fewer colours, then narrower). */

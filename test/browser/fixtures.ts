@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { composeGrid } from '../../extension/core/preview/grid';
+import { LeakageFigures, leakageTable, PreviewData, previewMarkdown, tagLeakageTable } from '../../extension/core/preview/previewData';
 import type { CellResult } from '../../extension/core/run/types';
 
 export const WEIGHTS = [-1, -0.5, 0, 0.5, 1];
@@ -20,8 +21,19 @@ export async function circle(file: string, weight: number, seed: number, size: n
   await sharp(Buffer.from(svg)).png().toFile(file);
 }
 
-/** A preview cell's result on `size`² pictures (grid composed with composeGrid), in `dir` (its artifact folder). */
-export async function previewResult(dir: string, size: number, weights = WEIGHTS, seeds = SEEDS): Promise<CellResult> {
+export interface PreviewExtras {
+  /** Tag-leakage figures (a preview with `tagger:`), and its concept tag. */
+  tagLeakage?: LeakageFigures[];
+  concept?: string;
+  /** Where the pixel leakage's mask came from (recipe text: a file or dataset name). */
+  source?: string;
+}
+
+/**
+ * A preview cell's result on `size`² pictures (grid composed with composeGrid), in `dir` (its artifact folder); its
+ * display built with the same typed data and markdown as the preview cell's (core/preview/previewData.ts).
+ */
+export async function previewResult(dir: string, size: number, weights = WEIGHTS, seeds = SEEDS, extras: PreviewExtras = {}): Promise<CellResult> {
   const rel: string[][] = [];
   fs.mkdirSync(path.join(dir, 'images', 'size'), { recursive: true });
   await Promise.all(weights.map(async (w, r) => {
@@ -36,16 +48,22 @@ export async function previewResult(dir: string, size: number, weights = WEIGHTS
   const colLabels = seeds.map((s) => `seed ${s}\n${PROMPT}`);
   const grid = path.join(dir, 'grid.png');
   await composeGrid({ images: rel.map((row) => row.map((f) => path.join(dir, f))), rowLabels, colLabels, comment: 'lorabias preview of size' }, grid);
+  const leakage = [{ lora: 'size', ratio: 0.042, intended: 0.31, unintended: 0.013 }];
+  const data: PreviewData = {
+    type: 'preview', summary: `${weights.length * seeds.length} images: size at weights ${weights.join(', ')}; 1 prompt(s) × ${seeds.length} seed(s)`,
+    rowLabels, colLabels, images: rel, rows: weights.map((weight) => ({ lora: 'size', weight })),
+    tables: [leakageTable(leakage, extras.source ?? 'mask m.png'), ...(extras.tagLeakage ? [tagLeakageTable(extras.tagLeakage, extras.concept ?? 'large breasts')] : [])],
+    notes: [],
+  };
   return {
     cell: 6, kind: 'preview', cached: false, seconds: 4.2,
     artifacts: { grid, images: path.join(dir, 'images.json') },
-    figures: { images: weights.length * seeds.length, loras: ['size'], weights, prompts: [PROMPT], seeds,
-      leakage: [{ lora: 'size', ratio: 0.042, intended: 0.31, unintended: 0.013 }] },
+    figures: { images: weights.length * seeds.length, loras: ['size'], weights, prompts: [PROMPT], seeds, leakage, ...(extras.tagLeakage ? { tagLeakage: extras.tagLeakage } : {}) },
     display: {
       title: 'preview of size',
-      markdown: `${weights.length * seeds.length} images: \`size\` at weights ${weights.join(', ')}; 1 prompt(s) × ${seeds.length} seed(s)\n\nLeakage (mask m.png): lower is better.\n\n| LoRA | leakage ratio | intended (inside) | unintended (outside) |\n|---|---:|---:|---:|\n| size | 0.042 | 0.3100 | 0.0130 |`,
+      markdown: previewMarkdown(data),
       images: [{ path: grid, caption: 'grid' }],
-      data: { rowLabels, colLabels, images: rel },
+      data: data as unknown as Record<string, unknown>,
     },
   };
 }

@@ -147,6 +147,10 @@ function crossCellProblems(cells: ParsedCell[], bodies: Map<number, Node>, opts:
     if (cell.kind === 'bias' && (get('dataset') === undefined) === (get('file') === undefined)) {
       add(cell, kindSpan(cell), 'bias-source', 'a `bias` cell needs exactly one of `dataset:` (to train it) or `file:` (an existing LoRA)');
     }
+    if (cell.kind === 'bias' && get('on_fail') !== undefined && get('until') === undefined) {
+      add(cell, nodeSpan(cell, pairAt(cell.doc!, [cell.kind, 'on_fail'])?.key as Node), 'on-fail-without-until',
+        '`on_fail` has no effect without `until:` (there is no constraint to fail): add `until: { fidelity: 0.9 }` or remove `on_fail`', 'warning');
+    }
     if (cell.kind === 'target' && get('model') === undefined) {
       const over = get('over');
       if (!isSeq(over) || over.items.length === 0) add(cell, kindSpan(cell), 'target-model', 'a `target` cell needs `model:` when it has no `over:` biases');

@@ -9,6 +9,8 @@ import { resolveArtifact } from './artifact';
 import { CellCache } from './cache';
 import { handlerFor } from './cells';
 import type { HashProgress } from './inputHashes';
+import { constraintFailure } from './constraint';
+import { CellFailed, CellSkipped, RunFailures, waitingOnFailures } from './failures';
 import { computeKeys, KeyedCell } from './keys';
 import type { CellResult, Manifest, RunEvent } from './types';
 
@@ -28,13 +30,20 @@ export interface RunOptions {
   onEvent?: (e: RunEvent) => void;
   /** Progress of reading input files for the cache keys (only files the cache folder's index does not know). */
   onHashing?: (p: HashProgress) => void;
+  /**
+   * Cells that failed earlier in the same run (shared by the jobs of one Run All): they are not run again, and the
+   * cells that need them are skipped with a `skipped` event. Failures of this call are added to it.
+   */
+  failures?: RunFailures;
+  /**
+   * Go on after a failed cell with the cells that do not need it (each failure is an `error` event, each skipped
+   * cell a `skipped` event; read `failures` afterwards). Without it the first failure or skip is thrown.
+   * A cancel always ends the run.
+   */
+  keepGoing?: boolean;
 }
 
-export class CellFailed extends Error {
-  constructor(readonly cell: number, readonly code: string, message: string, readonly log: string[] = []) {
-    super(message);
-  }
-}
+export { CellFailed, CellSkipped, RunFailures } from './failures';
 
 export function defaultCacheRoot(recipePath: string): string {
   return path.join(path.dirname(path.resolve(recipePath)), '.lorabias');
@@ -77,25 +86,71 @@ export async function runRecipe(opts: RunOptions): Promise<CellResult[]> {
     ? steps.filter((s) => only.includes(s.cell) || (s.name !== undefined && only.includes(s.name))).map((s) => s.cell)
     : steps.map((s) => s.cell));
   emit({ type: 'plan', cells: steps.map((s) => s.cell) });
+  const failures = opts.failures ?? new RunFailures();
+  const byName = new Map([...keyed.values()].filter((k) => k.name !== undefined).map((k) => [k.name!, k.index]));
+  const needsOf = (kc: KeyedCell) => kc.needs.map((n) => byName.get(n)).filter((c): c is number => c !== undefined);
+  if (!opts.keepGoing) {
+    // a chosen cell that waits on a cell failed earlier in this run is skipped before anything runs for it
+    const waiting = waitingOnFailures(steps.map((st) => ({ cell: st.cell, needs: needsOf(keyed.get(st.cell)!) })), failures, chosen);
+    const first = steps.find((st) => chosen.has(st.cell) && waiting.has(st.cell));
+    if (first) throw skip(first.cell, waiting.get(first.cell)!, failures, emit);
+  }
+  /** Cells not run in this call, by the failed cell they wait on. */
+  const blocked = new Map<number, number>();
   const done = new Map<string, { manifest: Manifest; dir: string }>();
   const results: CellResult[] = [];
   for (const step of steps) {
     const kc = keyed.get(step.cell)!;
     if (opts.signal?.aborted) throw new CellFailed(kc.index, 'E_CANCELLED', 'cancelled');
-    const hit = opts.force && chosen.has(kc.index) ? undefined : cache.lookup(kc.key);
-    emit({ type: 'start', cell: kc.index, kind: kc.kind, name: kc.name, cached: Boolean(hit) });
+    // a cell that failed earlier in this run is not run again; what needs it is skipped
+    if (failures.has(kc.index) && !chosen.has(kc.index)) {
+      blocked.set(kc.index, kc.index);
+      continue;
+    }
+    const upstream = needsOf(kc).find((c) => blocked.has(c));
+    if (upstream !== undefined) {
+      blocked.set(kc.index, blocked.get(upstream)!);
+      const skipped = skip(kc.index, blocked.get(upstream)!, failures, emit);
+      if (!opts.keepGoing) throw skipped;
+      continue;
+    }
     let result: CellResult;
-    if (hit) {
-      result = toResult(kc, hit, cache.dir(kc.key), true, 0);
-    } else {
-      result = await runCell(kc, cache, done, opts, emit);
+    try {
+      result = await cachedOrRun(kc, cache, done, opts, emit, opts.force && chosen.has(kc.index));
+    } catch (e) {
+      if (!(e instanceof CellFailed) || e.code === 'E_CANCELLED') throw e;
+      failures.record(e, [kc.kind, kc.name].filter(Boolean).join(' '));
+      blocked.set(kc.index, kc.index);
+      emit({ type: 'error', cell: kc.index, code: e.code, message: e.message, ...(e.log.length ? { log: e.log } : {}) });
+      if (!opts.keepGoing) throw e;
+      continue;
     }
     if (kc.name !== undefined) done.set(kc.name, { manifest: manifestOf(result, kc, opts), dir: cache.dir(kc.key) });
-    cache.record(opts.recipePath, [kc.key]);
     results.push(result);
     emit({ type: 'done', result });
   }
   return results;
+}
+
+/** The `skipped` event and error of a cell waiting on `upstream`, a cell that failed. */
+function skip(cell: number, upstream: number, failures: RunFailures, emit: (e: RunEvent) => void): CellSkipped {
+  const skipped = new CellSkipped(cell, upstream, failures.get(upstream)?.label ?? `cell ${upstream + 1}`);
+  emit({ type: 'skipped', cell, upstream, message: skipped.message });
+  return skipped;
+}
+
+/**
+ * A cell's result from the cache, or from running it (`force`: run even when cached). A bias whose constraint did
+ * not hold is kept in the cache but fails here, unless it says `on_fail: continue` (see constraint.ts).
+ */
+async function cachedOrRun(kc: KeyedCell, cache: CellCache, done: Map<string, { manifest: Manifest; dir: string }>, opts: RunOptions, emit: (e: RunEvent) => void, force?: boolean): Promise<CellResult> {
+  const hit = force ? undefined : cache.lookup(kc.key);
+  emit({ type: 'start', cell: kc.index, kind: kc.kind, name: kc.name, cached: Boolean(hit) });
+  const result = hit ? toResult(kc, hit, cache.dir(kc.key), true, 0) : await runCell(kc, cache, done, opts, emit);
+  cache.record(opts.recipePath, [kc.key]);
+  const broken = constraintFailure(kc, result.figures);
+  if (broken) throw new CellFailed(kc.index, 'E_CONSTRAINT', broken);
+  return result;
 }
 
 async function runCell(kc: KeyedCell, cache: CellCache, done: Map<string, { manifest: Manifest; dir: string }>, opts: RunOptions, emit: (e: RunEvent) => void): Promise<CellResult> {

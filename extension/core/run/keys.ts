@@ -7,6 +7,7 @@ import { parseCell } from '../recipe/cells';
 import { cellSchema, walkSchema } from '../recipe/schemaNav';
 import type { RecipeCell } from '../recipe/text';
 import { references } from '../plan/plan';
+import { POLICY_KEYS } from './constraint';
 import { HashOptions, InputHasher } from './inputHashes';
 
 export interface KeyedCell {
@@ -55,7 +56,9 @@ export async function computeKeys(cells: RecipeCell[], recipePath: string, engin
     for (const d of described) {
       if (!wanted.has(d.index)) continue;
       const h = createHash('sha256');
-      h.update(canonical({ format: 1, engine, kind: d.kind, body: d.body }));
+      // keys that only say how the run treats the result (a bias's `on_fail`) do not change what the cell makes
+      const made = Object.fromEntries(Object.entries(d.body).filter(([k]) => !(POLICY_KEYS[d.kind] ?? []).includes(k)));
+      h.update(canonical({ format: 1, engine, kind: d.kind, body: made }));
       for (const n of [...d.needs].sort()) h.update(`\0need:${n}:${byName.get(n)?.key ?? 'missing'}`);
       for (const p of [...d.inputs].sort()) h.update(`\0input:${await hasher.fingerprint(p)}`);
       const keyed: KeyedCell = { ...d, key: h.digest('hex') };

@@ -48,4 +48,6 @@ export type RunEvent =
   | { type: 'progress'; cell: number; data: Record<string, unknown> }
   | { type: 'log'; cell: number; line: string }
   | { type: 'done'; result: CellResult }
-  | { type: 'error'; cell: number; code: string; message: string; log?: string[] };
+  | { type: 'error'; cell: number; code: string; message: string; log?: string[] }
+  /** Not run: `upstream`, a cell it needs, failed earlier in the same run. */
+  | { type: 'skipped'; cell: number; upstream: number; message: string };

@@ -1,5 +1,6 @@
 // `export` cell: write the LoRA where the user asked, with kohya keys, `ss_*` metadata and the recipe's provenance.
 import * as path from 'node:path';
+import { mdCode } from '../../text/markdownEscape';
 import { readLoraArtifact } from '../artifact';
 import { CellHandler, engineRequest, modelParams } from './context';
 
@@ -22,6 +23,6 @@ export const runExport: CellHandler = async (ctx) => {
   return {
     files: { lora: to },
     figures: { path: to, keys: r.keys, sha256: r.sha256, dtype: r.dtype, sshs_model_hash: r.sshs_model_hash },
-    display: { title: `export ${b.lora}`, markdown: `wrote \`${b.to}\`: ${r.keys} tensors, sha256 \`${String(r.sha256).slice(0, 12)}…\`` },
+    display: { title: `export ${b.lora}`, markdown: `wrote ${mdCode(String(b.to))}: ${r.keys} tensors, sha256 \`${String(r.sha256).slice(0, 12)}…\`` },
   };
 };

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { composeGrid } from '../../preview/grid';
 import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster } from '../../preview/leakage';
 import { normalizeTag } from '../../dataset/tags';
+import { FigureTable, leakageTable, PreviewData, previewMarkdown, tagLeakageTable } from '../../preview/previewData';
 import { tagLeakage, tagScores } from '../../preview/tagLeakage';
 import type { CellContext } from './context';
 import { CellHandler, modelParams } from './context';
@@ -55,28 +56,26 @@ export const runPreview: CellHandler = async (ctx) => {
   const images = [...sampled.values()].flat();
   fs.writeFileSync(path.join(ctx.outDir, 'images.json'), JSON.stringify(images, null, 1));
   const leak = await previewLeakage(ctx, loras, sampled);
-  const lines = [`${images.length} images: ${loras.map((l) => `\`${l}\``).join(', ')} at weights ${weights.join(', ')}; ${prompts.length} prompt(s) × ${seeds.length} seed(s)`];
-  if (leak.table.length) {
-    lines.push('', `Leakage (${leak.source}): change outside the edited region per unit of change inside it — lower is better.`, '',
-      '| LoRA | leakage ratio | intended (inside) | unintended (outside) |', '|---|---:|---:|---:|',
-      ...leak.table.map((l) => `| ${l.lora} | ${l.ratio.toFixed(3)} | ${l.intended.toFixed(4)} | ${l.unintended.toFixed(4)} |`));
-  } else if (leak.note) lines.push('', leak.note);
   const tagLeak = ctx.cell.body.tagger ? await previewTagLeakage(ctx, loras, sampled) : [];
-  if (tagLeak.length) {
-    const concept = (ctx.cell.body.tagger as { concept: string }).concept;
-    lines.push('', `Tag leakage: change of every other tag's probability per unit of change of \`${concept}\` — lower is better.`, '',
-      '| LoRA | tag leakage ratio | concept change | other tags\' change |', '|---|---:|---:|---:|',
-      ...tagLeak.map((l) => `| ${l.lora} | ${l.ratio.toFixed(3)} | ${l.intended.toFixed(4)} | ${l.unintended.toFixed(4)} |`));
-  }
+  const tables: FigureTable[] = [];
+  if (leak.table.length) tables.push(leakageTable(leak.table, leak.source));
+  if (tagLeak.length) tables.push(tagLeakageTable(tagLeak, (ctx.cell.body.tagger as { concept: string }).concept));
+  const data: PreviewData = {
+    type: 'preview',
+    summary: `${images.length} images: ${loras.join(', ')} at weights ${weights.join(', ')}; ${prompts.length} prompt(s) × ${seeds.length} seed(s)`,
+    rowLabels, colLabels, images: grid.map((r) => r.map((f) => (f ? path.relative(ctx.outDir, f) : ''))),
+    rows: loras.flatMap((lora) => weights.map((weight) => ({ lora, weight }))),
+    tables, notes: !leak.table.length && leak.note ? [leak.note] : [],
+  };
   return {
     files: { grid: 'grid.png', images: 'images.json' },
     figures: { images: images.length, loras, weights, prompts, seeds, leakage: leak.table.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })),
       ...(tagLeak.length ? { tagLeakage: tagLeak.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })) } : {}) },
     display: {
       title: `preview of ${loras.join(' vs ')}`,
-      markdown: lines.join('\n'),
+      markdown: previewMarkdown(data),
       images: [{ path: 'grid.png', caption: 'grid' }],
-      data: { rowLabels, colLabels, images: grid.map((r) => r.map((f) => (f ? path.relative(ctx.outDir, f) : ''))) },
+      data: data as unknown as Record<string, unknown>,
     },
   };
 };
@@ -105,7 +104,7 @@ async function editMask(ctx: CellContext, lora: string, size: { width: number; h
     mask = mask ? mask.map((v, i) => v | m[i]) : m;
     n++;
   }
-  return mask ? { mask, source: `where ${n} image${n > 1 ? 's' : ''} of \`${f.dataset}\` differ from \`${biasDataset}\`` } : undefined;
+  return mask ? { mask, source: `where ${n} image${n > 1 ? 's' : ''} of “${f.dataset}” differ from “${biasDataset}”` } : undefined;
 }
 
 async function previewLeakage(ctx: CellContext, loras: string[], sampled: Map<string, Sampled[]>): Promise<{ table: Leakage[]; source?: string; note?: string }> {

@@ -2,6 +2,7 @@
 // multipliers while it trains (`over`), the way kohya's `--base_weights` does; they are not part of the result.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mdCode } from '../../text/markdownEscape';
 import type { LoraArtifact } from '../artifact';
 import { readLoraArtifact } from '../artifact';
 import { CellContext, CellHandler, CellOutcome, engineRequest, fmt, modelParams } from './context';
@@ -100,7 +101,7 @@ export const runBias: CellHandler = async (ctx) => {
     const file = path.resolve(ctx.recipeDir, String(b.file));
     return { files: { lora: file }, figures: { source: 'file', weight },
       artifact: { lora: file, model, ...(family ? { family } : {}), weight, over: [] },
-      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA \`${b.file}\` for \`${model}\`, applied at weight ${weight}` } };
+      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA ${mdCode(String(b.file))} for \`${model}\`, applied at weight ${weight}` } };
   }
   const params = trainParams(ctx, model, String(b.dataset));
   if (b.until) {

@@ -51,8 +51,10 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
     unet = model.unet
     try:
         # 2. Bias LoRAs ("over"): applied live, frozen, at their multipliers — like sd-scripts' --base_weights.
+        over_reports = []  # what each file applied and skipped, for the cell's output
         for i, bias in enumerate(cfg.over):
-            apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
+            report = apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
+            over_reports.append({k: v for k, v in report.items() if k != "metadata"})
             adapters.append(f"bias{i}")
         if cfg.cache and not cfg.train_text_encoder:  # text embeddings once, through any bias text-encoder LoRA
             activate(model, adapters)
@@ -176,7 +178,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             cfg.checkpoint_path.unlink(missing_ok=True)
         dist.barrier()
         return {"path": str(Path(cfg.output)), "steps_done": step, "final_loss": losses[-1] if losses else None,
-                "seconds": round(seconds, 3), "losses": losses,
+                "seconds": round(seconds, 3), "losses": losses, "over": over_reports,
                 "fidelity": None if cfg.until is None else {"value": fid_value, "held": held, "target": cfg.until.fidelity,
                                                             "history": history}}
     except Cancelled:

@@ -55,6 +55,7 @@ async function train(ctx: CellContext, params: Record<string, unknown>, extra: R
   const md = [
     `**${ctx.cell.name}**: ${r.steps_done} steps, final loss ${fmt(r.final_loss)}, ${fmt(r.seconds)} s`,
     ...lines,
+    ...skippedWarnings(r.over),
   ];
   if (fidelity && fidelity.value !== undefined) {
     const target = fidelity.target ?? (ctx.cell.body.until as Record<string, unknown> | undefined)?.fidelity;
@@ -66,11 +67,7 @@ async function train(ctx: CellContext, params: Record<string, unknown>, extra: R
 
 export const runBias: CellHandler = async (ctx) => {
   const b = ctx.cell.body;
-  if (b.file) {
-    const file = path.resolve(ctx.recipeDir, String(b.file));
-    return { files: { lora: file }, figures: { source: 'file', weight: b.weight ?? 1 },
-      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA \`${b.file}\`, applied at weight ${b.weight ?? 1}` } };
-  }
+  if (b.file) return biasFromFile(ctx);
   const params = trainParams(ctx, String(b.model), String(b.dataset));
   if (b.until) {
     const u = b.until as Record<string, unknown>;
@@ -95,6 +92,27 @@ export const runTarget: CellHandler = async (ctx) => {
   const line = biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)';
   return train(ctx, params, { model: modelName, dataset: String(b.dataset), over: biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.path })) }, [line]);
 };
+
+/** A bias that is an existing LoRA file: the engine checks it against the model and says what it applies and
+ * skips, so a file that only partly fits warns here (and in `lorabias run`), not only in the engine log. */
+async function biasFromFile(ctx: CellContext): Promise<CellOutcome> {
+  const b = ctx.cell.body;
+  const file = path.resolve(ctx.recipeDir, String(b.file));
+  const weight = b.weight ?? 1;
+  const info = await engineRequest(ctx, 'lora_info', { ...modelParams(ctx, String(b.model)), path: file }) as unknown as LoraInfo;
+  const md = [`**${ctx.cell.name}**: the existing LoRA \`${b.file}\` (${info.format}, ${info.modules} of ${info.total} modules), applied at weight ${weight}`,
+    ...skippedWarnings([info])];
+  return { files: { lora: file },
+    figures: { source: 'file', weight, model: String(b.model), format: info.format, modules: info.modules, skipped: info.skipped ?? {} },
+    display: { title: `bias ${ctx.cell.name}`, markdown: md.join('\n\n') } };
+}
+
+/** What the engine says about a LoRA file it applies (`lora_info`, and each of train's `over`). */
+interface LoraInfo { format: string; modules: number; total: number; skipped?: Record<string, number>; warning?: string }
+
+function skippedWarnings(reports: unknown): string[] {
+  return (Array.isArray(reports) ? (reports as LoraInfo[]) : []).filter((r) => r.warning).map((r) => `⚠ ${r.warning}`);
+}
 
 /** The model a bias cell trained on (a target without `model:` uses its first bias's). */
 export function modelOfBias(ctx: CellContext, biasName: string): string {

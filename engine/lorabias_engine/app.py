@@ -16,6 +16,7 @@ def build_server(out: IO[str]) -> Server:
         model, cached = registry.load(params)
         result = {"model_id": model.model_id, "family": model.family, "params": model.parameter_count(),
                   "device": str(model.device), "dtype": str(model.dtype).replace("torch.", ""), "cached": cached}
+        result.update(model.info.get("prediction", {}))
         if "trained" in model.info:
             result["trained"] = model.info["trained"]
         return result

@@ -30,6 +30,10 @@ def model_hashes(tensors: dict[str, torch.Tensor]) -> str:
     return hashlib.sha256(save(tensors)).hexdigest()
 
 
+def _v_prediction(model) -> bool:
+    return model.scheduler_config.get("prediction_type", "epsilon") == "v_prediction"
+
+
 def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_hashes: list[str]) -> dict:
     tag_frequency: dict[str, int] = {}
     for caption in data.captions:
@@ -42,7 +46,9 @@ def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_ha
         "ss_network_alpha": str(cfg.alpha),
         "ss_network_args": json.dumps({"conv_dim": str(cfg.rank), "conv_alpha": str(cfg.alpha)} if cfg.train_conv else {}),
         "ss_base_model_version": BASE_MODEL_VERSION[model.family],
-        "ss_v2": "False",
+        "ss_v2": "False",  # sd-scripts' flag for the SD2 architecture, which lorabias does not train
+        "ss_v_parameterization": str(_v_prediction(model)),
+        "ss_zero_terminal_snr": str(bool(model.scheduler_config.get("rescale_betas_zero_snr", False))),
         "ss_sd_model_name": Path(model.source).name,
         "ss_resolution": f"({cfg.resolution}, {cfg.resolution})",
         "ss_learning_rate": str(cfg.lr),
@@ -72,6 +78,7 @@ def training_metadata(cfg, model, data, steps_done: int, seconds: float, bias_ha
         "modelspec.architecture": MODELSPEC_ARCH[model.family],
         "modelspec.implementation": "https://github.com/Stability-AI/generative-models" if model.family != "tiny" else "lorabias",
         "modelspec.title": Path(cfg.output).stem,
+        "modelspec.prediction_type": "v" if _v_prediction(model) else "epsilon",  # sd-scripts' model spec values
         "lorabias_engine": "lorabias_engine",
         "lorabias_family": model.family,
         "lorabias_bias_loras": json.dumps([{"path": str(b["path"]), "sha256": h, "multiplier": float(b.get("weight", 1.0))}

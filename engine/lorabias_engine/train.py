@@ -128,7 +128,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
                 snr = alphas_cumprod[timesteps] / (1 - alphas_cumprod[timesteps])
                 # Hang et al. 2023: min(SNR, γ) divided by what the prediction type already weights by
                 divisor = {"epsilon": snr, "v_prediction": snr + 1, "sample": torch.ones_like(snr)}[prediction_type]
-                weight = torch.clamp(snr, max=cfg.min_snr_gamma) / divisor
+                # (zero terminal SNR: snr 0 at the last step, where the epsilon weight's limit is 1)
+                weight = torch.nan_to_num(torch.clamp(snr, max=cfg.min_snr_gamma) / divisor, nan=1.0)
                 loss = loss * weight
             loss = loss.mean()
             if scaler is not None:

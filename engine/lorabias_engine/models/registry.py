@@ -64,13 +64,16 @@ class Registry:
         if dtype_name not in DTYPES:
             raise bad_request(f"unknown dtype {dtype_name!r}; use float32, float16 or bfloat16")
         dtype = DTYPES[dtype_name]
-        key = f"{source_fingerprint(checkpoint)}|{family}|{device}|{dtype}"
+        from .prediction import apply_prediction, read_declared
+
+        key = f"{source_fingerprint(checkpoint)}|{family}|{device}|{dtype}|{read_declared(params)}"
         with self._lock:
             if key in self._by_key:
                 return self._by_key[key], True
             model_id = "m-" + hashlib.sha256(key.encode()).hexdigest()[:12]
             log.info("loading %s on %s (%s)", checkpoint, device, dtype)
             model = load_model(checkpoint, model_id, family, bool(params.get("allow_pickle", False)), device, dtype)
+            model.scheduler_config, model.info["prediction"] = apply_prediction(model.scheduler_config, checkpoint, params)
             self._by_key[key] = model
             return model, False
 

@@ -10,16 +10,20 @@ export const runModel: CellHandler = async (ctx) => {
     ...(b.family ? { family: b.family } : {}),
     ...(b.dtype ? { dtype: ({ fp32: 'float32', fp16: 'float16', bf16: 'bfloat16' } as Record<string, string>)[String(b.dtype)] } : {}),
     ...(b.allow_pickle ? { allow_pickle: true } : {}),
+    ...(b.prediction_type ? { prediction_type: b.prediction_type } : {}),
+    ...(typeof b.zero_terminal_snr === 'boolean' ? { zero_terminal_snr: b.zero_terminal_snr } : {}),
     ...(ctx.device && ctx.device !== 'auto' ? { device: ctx.device } : {}),
   };
   const r = await engineRequest(ctx, 'load', load);
   const params = Number(r.params);
   return {
     files: {},
-    figures: { load: { ...load, family: r.family }, family: r.family, params, device: r.device, dtype: r.dtype },
+    figures: { load: { ...load, family: r.family }, family: r.family, params, device: r.device, dtype: r.dtype,
+      predictionType: r.prediction_type, zeroTerminalSnr: r.zero_terminal_snr },
     display: {
       title: `model ${ctx.cell.name ?? ''}`.trim(),
-      markdown: `**${ctx.cell.name}**: \`${r.family}\`, ${fmt(params / 1e6)} M parameters, on \`${r.device}\` (${r.dtype})`,
+      markdown: `**${ctx.cell.name}**: \`${r.family}\`, ${fmt(params / 1e6)} M parameters, on \`${r.device}\` (${r.dtype})` +
+        (r.prediction_type ? `; predicts \`${r.prediction_type}\` (${r.prediction_type_source})${r.zero_terminal_snr ? ', zero terminal SNR' : ''}` : ''),
     },
   };
 };

@@ -330,3 +330,52 @@ def test_a_file_for_another_model_is_refused(sd15, tmp_path):
     save_file(state, str(tmp_path / "xl.safetensors"))
     with pytest.raises(EngineError, match="none of its 1 LoRA modules fits this sd15 model"):
         lora.inspect_lora_file(sd15, tmp_path / "xl.safetensors")
+
+
+def test_peft_dora_magnitude_renormalises_per_output_channel(sd15, tmp_path):
+    path = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_v"
+    W = _module(sd15, "unet", path).weight.detach().clone()
+    down, up = rnd(4, W.shape[1]), rnd(W.shape[0], 4)
+    magnitude = torch.rand(W.shape[0], generator=torch.Generator().manual_seed(5)) + 0.5
+    state = {f"unet.{path}.lora_A.weight": down, f"unet.{path}.lora_B.weight": up,
+             f"unet.{path}.lora_magnitude_vector": magnitude}
+    save_file(state, str(tmp_path / "peft_dora.safetensors"))
+    merged = W + up @ down  # no alpha anywhere: scale 1
+    row_norm = torch.sqrt((merged ** 2).sum(dim=1, keepdim=True))  # peft: one norm per output row
+    ref = merged / row_norm * magnitude[:, None] - W
+    info = applied(sd15, tmp_path / "peft_dora.safetensors", {("unet", path): ref})
+    assert info["kinds"] == {"DoRA (LoRA)": 1}
+
+
+def test_loha_with_cp_cores_and_lokr_with_both_sides_factored_apply_on_conv_layers(sd15, tmp_path):
+    layer_w = _module(sd15, "unet", RESNET_CONV).weight  # (32, 32, 3, 3)
+    r = 2
+    t1, t2 = rnd(r, r, 3, 3), rnd(r, r, 3, 3)
+    w1a, w1b, w2a, w2b = rnd(r, 32), rnd(r, 32), rnd(r, 32), rnd(r, 32)  # CP mode: w_a (rank, out), w_b (rank, in)
+    name = kohya(RESNET_CONV)
+    state = {f"{name}.hada_t1": t1, f"{name}.hada_t2": t2, f"{name}.hada_w1_a": w1a, f"{name}.hada_w1_b": w1b,
+             f"{name}.hada_w2_a": w2a, f"{name}.hada_w2_b": w2b, f"{name}.alpha": torch.tensor(1.0)}
+
+    def cp(t, wa, wb):  # out[o, i, h, w] = Σ_ab t[a, b, h, w] wa[a, o] wb[b, i]
+        out = torch.zeros(32, 32, 3, 3)
+        for a in range(r):
+            for b in range(r):
+                out += t[a, b][None, None] * wa[a][:, None, None, None] * wb[b][None, :, None, None]
+        return out
+
+    checks = {("unet", RESNET_CONV): 0.5 * cp(t1, w1a, w1b) * cp(t2, w2a, w2b)}
+    assert layer_w.shape == (32, 32, 3, 3)
+    # LoKr on conv_out (4, 32, 3, 3): w1 = a@b (2×4, rank 1), w2 = a@b (2×72 → (2, 8, 3, 3), rank 3); alpha 6 / 3
+    k1a, k1b, k2a, k2b = rnd(2, 1), rnd(1, 4), rnd(2, 3), rnd(3, 8 * 9)
+    kname = kohya("conv_out")
+    state.update({f"{kname}.lokr_w1_a": k1a, f"{kname}.lokr_w1_b": k1b, f"{kname}.lokr_w2_a": k2a,
+                  f"{kname}.lokr_w2_b": k2b, f"{kname}.alpha": torch.tensor(6.0)})
+    w1, w2 = k1a @ k1b, (k2a @ k2b).reshape(2, 8, 3, 3)
+    ref = torch.zeros(4, 32, 3, 3)
+    for i in range(2):
+        for j in range(4):
+            ref[i * 2:(i + 1) * 2, j * 8:(j + 1) * 8] = w1[i, j] * w2
+    checks[("unet", "conv_out")] = 2.0 * ref
+    save_file(state, str(tmp_path / "cp.safetensors"))
+    info = applied(sd15, tmp_path / "cp.safetensors", checks, multiplier=1.3)
+    assert info["kinds"] == {"LoHa": 1, "LoKr": 1}

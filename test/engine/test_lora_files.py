@@ -379,3 +379,13 @@ def test_loha_with_cp_cores_and_lokr_with_both_sides_factored_apply_on_conv_laye
     save_file(state, str(tmp_path / "cp.safetensors"))
     info = applied(sd15, tmp_path / "cp.safetensors", checks, multiplier=1.3)
     assert info["kinds"] == {"LoHa": 1, "LoKr": 1}
+
+
+def test_a_full_difference_applies_and_its_bias_difference_is_reported_as_left_out(sd15, tmp_path):
+    w = _module(sd15, "unet", ATTN).weight
+    diff = rnd(*w.shape)
+    name = kohya(ATTN)
+    save_file({f"{name}.diff": diff, f"{name}.diff_b": rnd(w.shape[0])}, str(tmp_path / "full.safetensors"))
+    info = applied(sd15, tmp_path / "full.safetensors", {("unet", ATTN): diff}, multiplier=0.5)
+    assert info["kinds"] == {"full difference": 1} and info["unmatched"] == 0
+    assert "1 modules applied without their diff_b (bias or norm weights)" in info["warning"]

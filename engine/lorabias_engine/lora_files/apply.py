@@ -34,7 +34,7 @@ def _plan(path: Path, model) -> tuple[Plan, dict]:
     plan = build_plan(state, metadata, model.modules_for_lora())
     if not plan.planned:
         raise EngineError(E_LORA_MISMATCH, _refusal(path, plan, model.family))
-    if plan.skipped:
+    if plan.skipped or plan.partial:
         log.warning("%s: %s", path.name, skipped_text(plan))
     return plan, metadata
 
@@ -57,7 +57,10 @@ def _refusal(path: Path, plan: Plan, family: str) -> str:
 def skipped_text(plan: Plan) -> str:
     total = sum(len(v) for v in plan.skipped.values())
     parts = [f"{len(names)} {reason} (e.g. {names[0]})" for reason, names in sorted(plan.skipped.items())]
-    return f"{total} of {plan.modules} modules skipped: " + "; ".join(parts)
+    text = f"{total} of {plan.modules} modules skipped: " + "; ".join(parts) if total else ""
+    for reason, names in sorted(plan.partial.items()):
+        text += ("; " if text else "") + f"{len(names)} modules applied {reason} (e.g. {names[0]})"
+    return text
 
 
 def report(path: Path, plan: Plan, metadata: dict) -> dict:
@@ -65,8 +68,9 @@ def report(path: Path, plan: Plan, metadata: dict) -> dict:
     out = {"path": str(path), "format": f"{' + '.join(sorted(plan.kinds))} ({plan.naming} names)",
            "modules": len(plan.planned), "total": plan.modules, "unmatched": sum(skipped.values()),
            "kinds": plan.kinds, "skipped": skipped,
-           "skipped_examples": {reason: names[:3] for reason, names in plan.skipped.items()}, "metadata": metadata}
-    if plan.skipped:
+           "skipped_examples": {reason: names[:3] for reason, names in plan.skipped.items()},
+           "partial": {reason: len(names) for reason, names in plan.partial.items()}, "metadata": metadata}
+    if plan.skipped or plan.partial:
         out["warning"] = f"{path.name}: {skipped_text(plan)}"
     return out
 
@@ -110,7 +114,7 @@ def read_lora_file(path: Path, model) -> tuple[dict[str, torch.Tensor], dict]:
     state, metadata = _read(path)
     plan = build_plan(state, metadata, model.modules_for_lora())
     dense = [p.name for p in plan.planned if not p.low_rank]
-    if dense or not plan.planned or plan.skipped:
+    if dense or not plan.planned or plan.skipped or plan.partial:
         raise EngineError(E_LORA_MISMATCH, f"{path.name}: only files of plain LoRA modules that all fit the model are "
                           f"converted to kohya keys ({skipped_text(plan) if plan.skipped else f'{len(dense)} modules are not plain LoRA'})")
     out = {}

@@ -33,6 +33,7 @@ class Plan:
     modules: int
     planned: list[Planned] = field(default_factory=list)
     skipped: dict[str, list[str]] = field(default_factory=dict)  # reason → module names
+    partial: dict[str, list[str]] = field(default_factory=dict)  # applied, but without these tensors → names
     naming: str = "kohya"
 
     def skip(self, reason: str, name: str) -> None:
@@ -97,6 +98,10 @@ def build_plan(state: dict[str, torch.Tensor], metadata: dict, components: dict)
             plan.planned.append(_plan_module(name, t, target, configs))
         except Unfit as exc:
             plan.skip(exc.kind, name)
+            continue
+        dropped = sorted(roles & {"diff_b", "w_norm", "b_norm"})
+        if dropped:
+            plan.partial.setdefault(f"without their {'/'.join(dropped)} (bias or norm weights)", []).append(name)
     return plan
 
 

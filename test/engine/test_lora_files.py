@@ -389,3 +389,10 @@ def test_a_full_difference_applies_and_its_bias_difference_is_reported_as_left_o
     info = applied(sd15, tmp_path / "full.safetensors", {("unet", ATTN): diff}, multiplier=0.5)
     assert info["kinds"] == {"full difference": 1} and info["unmatched"] == 0
     assert "1 modules applied without their diff_b (bias or norm weights)" in info["warning"]
+
+
+def test_a_checkpoint_given_as_a_lora_is_refused_as_not_a_lora(sd15, tmp_path):
+    save_file({"model.diffusion_model.input_blocks.0.0.weight": torch.zeros(4, 4, 3, 3),
+               "model.diffusion_model.input_blocks.0.0.bias": torch.zeros(4)}, str(tmp_path / "ckpt.safetensors"))
+    with pytest.raises(EngineError, match="ckpt.safetensors is not a LoRA file lorabias recognises.*model cell"):
+        lora.inspect_lora_file(sd15, tmp_path / "ckpt.safetensors")

@@ -48,6 +48,9 @@ def _refusal(path: Path, plan: Plan, family: str) -> str:
                 "Merge it into the checkpoint with ComfyUI or the A1111 SuperMerger extension and use that checkpoint "
                 "as the model, or use a LoRA version of it")
     example = next(iter(plan.skipped.values()))[0]
+    if set(plan.skipped) == {"tensors no LoRA format writes"}:
+        return (f"{path.name} is not a LoRA file lorabias recognises (tensors such as {example}); it applies {SUPPORTED} "
+                "files. If it is a checkpoint, use it as a model cell's `checkpoint:`")
     if set(plan.skipped) == {"no layer of this model has that name"}:
         return (f"{path.name}: none of its {plan.modules} LoRA modules fits this {family} model (e.g. {example}); "
                 "is it a LoRA for another base model (SD1.5 vs SDXL)?")

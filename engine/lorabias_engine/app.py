@@ -25,9 +25,18 @@ def build_server(out: IO[str]) -> Server:
                   "device": str(model.device), "dtype": str(model.dtype).replace("torch.", ""), "cached": cached}
         if "vae" in model.info:
             result["vae"] = model.info["vae"]
+        result.update(model.info.get("prediction", {}))
         if "trained" in model.info:
             result["trained"] = model.info["trained"]
         return result
+
+    def lora_info(params: dict, ctx: JobContext) -> dict:
+        from .lora_files import inspect_lora_file
+        from .params import get
+
+        report = inspect_lora_file(registry.resolve(params), get(params, "path", str))
+        report.pop("metadata", None)
+        return report
 
     def train(params: dict, ctx: JobContext) -> dict:
         from .train import train as run
@@ -44,5 +53,5 @@ def build_server(out: IO[str]) -> Server:
 
         return run(params, ctx, registry)
 
-    return Server(Writer(out), handlers={"load": load, "train": train, "sample": sample, "export": export},
+    return Server(Writer(out), handlers={"load": load, "lora_info": lora_info, "train": train, "sample": sample, "export": export},
                   inline={"hello": lambda params, ctx: hello()})

@@ -39,6 +39,10 @@ def model_hashes(tensors: dict[str, torch.Tensor], metadata: dict) -> tuple[str,
     return hashlib.sha256(data[8 + header_len:]).hexdigest(), hashlib.sha256(data[0x100000:0x110000]).hexdigest()[:8]
 
 
+def _v_prediction(model) -> bool:
+    return model.scheduler_config.get("prediction_type", "epsilon") == "v_prediction"
+
+
 def modelspec(family: str, title: str, resolution: int, finished_at: float, prediction_type: str,
               clip_skip: int | None) -> dict:
     """The `modelspec.*` fields ModelSpec 1.0.1 requires (and those sd-scripts adds for a LoRA)."""
@@ -69,7 +73,9 @@ def training_metadata(cfg, model, data, steps_done: int, started_at: float, fini
         "ss_network_alpha": str(cfg.alpha),
         "ss_network_args": json.dumps({"conv_dim": str(cfg.conv_rank), "conv_alpha": str(cfg.conv_alpha)} if cfg.conv_rank else {}),
         "ss_base_model_version": BASE_MODEL_VERSION[model.family],
-        "ss_v2": "False",
+        "ss_v2": "False",  # sd-scripts' flag for the SD2 architecture, which lorabias does not train
+        "ss_v_parameterization": str(_v_prediction(model)),
+        "ss_zero_terminal_snr": str(bool(model.scheduler_config.get("rescale_betas_zero_snr", False))),
         "ss_sd_model_name": Path(model.source).name,
         "ss_resolution": f"({cfg.resolution}, {cfg.resolution})",
         "ss_learning_rate": str(cfg.lr),

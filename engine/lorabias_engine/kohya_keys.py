@@ -55,11 +55,17 @@ def lora_target_paths(model: nn.Module, conv: bool = False) -> list[str]:
 
 
 _RESNET_SGM = {"conv1": "in_layers.2", "conv2": "out_layers.3", "time_emb_proj": "emb_layers.1",
-               "conv_shortcut": "skip_connection"}
+               "conv_shortcut": "skip_connection", "norm1": "in_layers.0", "norm2": "out_layers.0"}
+# the UNet's layers outside its blocks (LoCon/LyCORIS files also train these)
+_TOP_SGM = {"conv_in": "input_blocks.0.0", "time_embedding.linear_1": "time_embed.0",
+            "time_embedding.linear_2": "time_embed.2", "add_embedding.linear_1": "label_emb.0.0",
+            "add_embedding.linear_2": "label_emb.0.2", "conv_norm_out": "out.0", "conv_out": "out.2"}
 
 
 def sgm_name(path: str, layers_per_block: int, up_blocks_with_attention: set[int]) -> str:
     """A diffusers UNet module path → the SGM (original SDXL) path sd-scripts uses."""
+    if path in _TOP_SGM:
+        return _TOP_SGM[path]
     parts = path.split(".")
     per = layers_per_block + 1
 
@@ -102,44 +108,3 @@ def kohya_name(prefix: str, path: str, family: str, unet: nn.Module | None = Non
     elif prefix.startswith("te") and not path.startswith("text_model."):
         path = "text_model." + path  # transformers ≥5 dropped CLIPTextModel's `text_model.` level; kohya keeps it
     return f"lora_{prefix}_" + path.replace(".", "_")
-
-
-def kohya_name_map(components: dict[str, nn.Module], family: str) -> dict[str, tuple[str, str, nn.Module]]:
-    """kohya name → (component prefix, module path, layer) for every LoRA-able layer (attention and conv)."""
-    out = {}
-    for prefix, model in components.items():
-        unet = model if prefix == "unet" else None
-        for path, layer, _cls in iter_layers(model):
-            out[kohya_name(prefix, path, family, unet)] = (prefix, path, layer)
-    return out
-
-
-def diffusers_to_kohya(state: dict, family: str, unet: nn.Module) -> dict:
-    """A diffusers- or peft-format LoRA state dict (`unet.…lora_A.weight`, `unet.…to_q_lora.down.weight`, …) → kohya
-    keys, using diffusers' own converters. Without stored alphas, alpha = rank (diffusers' meaning: scale 1).
-    Keys of no known component are passed through so the caller reports them as unmatched."""
-    from diffusers.utils import convert_state_dict_to_peft, convert_unet_state_dict_to_peft
-
-    prefixes = {"unet": "unet", "text_encoder": "te1" if family == "sdxl" else "te", "text_encoder_2": "te2"}
-    out, parts = {}, {}
-    for key, tensor in state.items():
-        comp, _, rest = key.partition(".")
-        if comp in prefixes and rest:
-            parts.setdefault(comp, {})[rest] = tensor
-        else:
-            out[key] = tensor
-    for comp, sd in parts.items():
-        alphas = {k[: -len(".alpha")]: v for k, v in sd.items() if k.endswith(".alpha")}
-        weights = {k: v for k, v in sd.items() if not k.endswith(".alpha")}
-        peft_sd = convert_unet_state_dict_to_peft(weights) if comp == "unet" else convert_state_dict_to_peft(weights)
-        for key, tensor in peft_sd.items():
-            path, _, kind = key.rpartition(".lora_")
-            if kind not in ("A.weight", "B.weight"):
-                out[f"{comp}.{key}"] = tensor
-                continue
-            name = kohya_name(prefixes[comp], path.replace(".processor", ""), family, unet)
-            out[f"{name}.{'lora_down' if kind == 'A.weight' else 'lora_up'}.weight"] = tensor
-            if kind == "A.weight":
-                alpha = alphas.get(path)
-                out[f"{name}.alpha"] = alpha if alpha is not None else tensor.new_tensor(float(tensor.shape[0]))
-    return out

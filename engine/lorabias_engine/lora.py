@@ -3,40 +3,19 @@ read one back in kohya format, and take them all off again so the cached model s
 from __future__ import annotations
 
 import logging
-import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import torch
 import torch.nn as nn
 
-from .errors import E_LORA_MISMATCH, EngineError
-from .finite import check_lora_tensors
-from .kohya_keys import diffusers_to_kohya, kohya_name, kohya_name_map, lora_target_paths
-from .models.checkpoint_files import check_readable, safetensors_keys
+from .kohya_keys import kohya_name, lora_target_paths
+from .lora_files import apply_lora_file, inspect_lora_file, read_lora_file  # noqa: F401 (files made by other tools)
 from .models.loaded import LoadedModel
+from .peft_adapters import inject as _inject
+from .peft_adapters import lora_layers as _lora_layers
+from .peft_adapters import set_multiplier as _set_multiplier
 
 log = logging.getLogger(__name__)
-
-
-def _lora_layers(module: nn.Module):
-    from peft.tuners.lora import LoraLayer
-
-    return [(name, m) for name, m in module.named_modules() if isinstance(m, LoraLayer)]
-
-
-def _exact(paths) -> str:
-    return "^(" + "|".join(re.escape(p) for p in paths) + ")$"
-
-
-def _inject(model: nn.Module, adapter: str, paths: list[str], ranks: dict[str, int], alphas: dict[str, float]) -> None:
-    from peft import LoraConfig, inject_adapter_in_model
-
-    default_r = max(ranks.values())
-    config = LoraConfig(r=default_r, lora_alpha=alphas[paths[0]], target_modules=_exact(paths),
-                        rank_pattern={re.escape(p): r for p, r in ranks.items()},
-                        alpha_pattern={re.escape(p): a for p, a in alphas.items()}, init_lora_weights=True)
-    inject_adapter_in_model(config, model, adapter_name=adapter)
 
 
 def activate(model: LoadedModel, adapters: list[str], trainable: str | None = None) -> None:
@@ -51,9 +30,7 @@ def activate(model: LoadedModel, adapters: list[str], trainable: str | None = No
 
 
 def set_multiplier(model: LoadedModel, adapter: str, multiplier: float) -> None:
-    for component in model.modules_for_lora().values():
-        for _name, layer in _lora_layers(component):
-            layer.set_scale(adapter, multiplier)
+    _set_multiplier(model.modules_for_lora().values(), adapter, multiplier)
 
 
 def remove_adapters(model: LoadedModel, adapters: list[str]) -> None:
@@ -97,69 +74,6 @@ def add_trainable(model: LoadedModel, adapter: str, rank: int, alpha: float, con
                 layer.lora_B[adapter].to(torch.float32)
                 params += [*layer.lora_A[adapter].parameters(), *layer.lora_B[adapter].parameters()]
     return params
-
-
-def read_lora_file(path: Path, model: LoadedModel) -> tuple[dict[str, torch.Tensor], dict]:
-    """A LoRA file as kohya-keyed tensors (diffusers/peft format converted) plus its metadata."""
-    from safetensors import safe_open
-
-    check_readable(path, "LoRA file")
-    if path.suffix.lower() != ".safetensors":
-        raise EngineError("E_MODEL_FORMAT", f"{path.name}: LoRAs are read from .safetensors files only")
-    safetensors_keys(path)
-    with safe_open(str(path), framework="pt") as fh:
-        state = {k: fh.get_tensor(k) for k in fh.keys()}
-        metadata = fh.metadata() or {}
-    check_lora_tensors(state, path.name)
-    if not any(k.startswith("lora_") for k in state):
-        state = diffusers_to_kohya(state, model.family, model.unet)
-    return state, metadata
-
-
-def apply_lora_file(model: LoadedModel, path: str | Path, adapter: str, multiplier: float) -> dict:
-    """Load a kohya/diffusers LoRA file as a frozen peft adapter scaled by `multiplier`."""
-    path = Path(path)
-    state, metadata = read_lora_file(path, model)
-    names = sorted({k.split(".", 1)[0] for k in state})
-    layers = kohya_name_map(model.modules_for_lora(), model.family)
-    unmatched = [n for n in names if n not in layers]
-    if len(unmatched) == len(names):
-        raise EngineError(E_LORA_MISMATCH, f"{path.name}: none of its {len(names)} LoRA modules fits this "
-                          f"{model.family} model (e.g. {names[0] if names else 'no keys'}); is it a LoRA for another "
-                          "base model (SD1.5 vs SDXL)?")
-    if unmatched:
-        log.warning("%s: %d of %d modules fit no layer of the model and are ignored (e.g. %s)", path.name,
-                    len(unmatched), len(names), unmatched[0])
-    by_component: dict[str, dict] = {}
-    for name in names:
-        if name not in layers:
-            continue
-        prefix, mpath, layer = layers[name]
-        down, up = state.get(f"{name}.lora_down.weight"), state.get(f"{name}.lora_up.weight")
-        if down is None or up is None:
-            raise EngineError(E_LORA_MISMATCH, f"{path.name}: module {name} lacks lora_down or lora_up weights")
-        rank = down.shape[0]
-        expected_in = layer.in_features if isinstance(layer, nn.Linear) else layer.in_channels
-        expected_out = layer.out_features if isinstance(layer, nn.Linear) else layer.out_channels
-        if down.shape[1] != expected_in or up.shape[0] != expected_out:
-            raise EngineError(E_LORA_MISMATCH, f"{path.name}: {name} has shape {tuple(up.shape[:1])}×{tuple(down.shape[1:2])}"
-                              f" but the model's layer is {expected_out}×{expected_in}; the LoRA is for another base model")
-        alpha = float(state[f"{name}.alpha"]) if f"{name}.alpha" in state else float(rank)
-        by_component.setdefault(prefix, {})[mpath] = (rank, alpha, down, up)
-    components = model.modules_for_lora()
-    for prefix, entries in by_component.items():
-        component = components[prefix]
-        _inject(component, adapter, list(entries), {p: e[0] for p, e in entries.items()},
-                {p: e[1] for p, e in entries.items()})
-        named = dict(component.named_modules())
-        for mpath, (_r, _a, down, up) in entries.items():
-            layer = named[mpath]
-            a, b = layer.lora_A[adapter].weight, layer.lora_B[adapter].weight
-            with torch.no_grad():
-                a.copy_(down.reshape(a.shape).to(a.dtype))
-                b.copy_(up.reshape(b.shape).to(b.dtype))
-    set_multiplier(model, adapter, multiplier)
-    return {"path": str(path), "modules": len(names) - len(unmatched), "unmatched": len(unmatched), "metadata": metadata}
 
 
 def extract_kohya(model: LoadedModel, adapter: str, dtype: torch.dtype = torch.float16) -> dict[str, torch.Tensor]:

@@ -60,8 +60,10 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
     Path(cfg.output).parent.mkdir(parents=True, exist_ok=True)  # what it made goes again if left empty
     try:
         # 2. Bias LoRAs ("over"): applied live, frozen, at their multipliers — like sd-scripts' --base_weights.
+        over_reports = []  # what each file applied and skipped, for the cell's output
         for i, bias in enumerate(cfg.over):
-            apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
+            report = apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
+            over_reports.append({k: v for k, v in report.items() if k != "metadata"})
             adapters.append(f"bias{i}")
         if cfg.cache and not cfg.train_text_encoder:  # text embeddings once, through any bias text-encoder LoRA
             activate(model, adapters)
@@ -136,7 +138,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
                 snr = alphas_cumprod[timesteps] / (1 - alphas_cumprod[timesteps])
                 # Hang et al. 2023: min(SNR, γ) divided by what the prediction type already weights by
                 divisor = {"epsilon": snr, "v_prediction": snr + 1, "sample": torch.ones_like(snr)}[prediction_type]
-                weight = torch.clamp(snr, max=cfg.min_snr_gamma) / divisor
+                # (zero terminal SNR: snr 0 at the last step, where the epsilon weight's limit is 1)
+                weight = torch.nan_to_num(torch.clamp(snr, max=cfg.min_snr_gamma) / divisor, nan=1.0)
                 loss = loss * weight
             loss = loss.mean()
             if scaler is not None:
@@ -192,7 +195,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             cfg.checkpoint_path.unlink(missing_ok=True)
         dist.barrier()
         return {"path": str(Path(cfg.output)), "steps_done": step, "final_loss": losses[-1] if losses else None,
-                "seconds": round(seconds, 3), "losses": losses,
+                "seconds": round(seconds, 3), "losses": losses, "over": over_reports,
                 "fidelity": None if cfg.until is None else {"value": fid_value, "held": held, "target": cfg.until.fidelity,
                                                             "history": history}}
     except Cancelled:

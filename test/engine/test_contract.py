@@ -21,6 +21,7 @@ from safetensors import safe_open
 from lorabias_engine.errors import EngineError
 from lorabias_engine.export import DEFAULT_EXPORT_DTYPE, EXPORT_DTYPES, export
 from lorabias_engine.models.loader import _check_family
+from lorabias_engine.models.prediction import read_declared
 from lorabias_engine.models.registry import DTYPES, resolve_device
 from lorabias_engine.models.schedulers import SCHEDULERS, make_scheduler
 from lorabias_engine.protocol import JobContext
@@ -184,6 +185,30 @@ def _load_clip_skip(fx, _load):
     assert handler({"checkpoint": "builtin:tiny-shapes", "clip_skip": 2}, Ctx("l"))["family"] == "tiny"
 
 
+def _prediction_type(fx, load):
+    # builtin:tiny-shapes declares v-prediction; the recipe's value overrides what the model declares
+    assert load()[0].scheduler_config["prediction_type"] == "v_prediction"
+    assert load({"prediction_type": "epsilon"})[0].scheduler_config["prediction_type"] == "epsilon"
+
+
+def _zero_terminal_snr(fx, load):
+    assert not load({"prediction_type": "v_prediction"})[0].scheduler_config.get("rescale_betas_zero_snr", False)
+    model, _ = load({"prediction_type": "v_prediction", "zero_terminal_snr": True})
+    assert model.scheduler_config["rescale_betas_zero_snr"] is True
+
+
+def _lora_info_path(fx):
+    from lorabias_engine.app import build_server
+    import io
+
+    handler = build_server(io.StringIO()).handlers["lora_info"]
+    report = handler({"checkpoint": "builtin:tiny-shapes", "path": str(fx["lora"])}, JobContext("i"))
+    assert report["modules"] > 0 and report["modules"] == report["total"], report
+    with pytest.raises(EngineError) as err:
+        handler({"checkpoint": "builtin:tiny-shapes", "path": str(fx["tmp"] / "missing.safetensors")}, JobContext("i"))
+    assert "missing.safetensors" in err.value.message
+
+
 def _conv_alpha():
     plain = parse_train({**BASE_TRAIN, "conv_rank": 2}, 32)
     assert parse_train({**BASE_TRAIN, "conv_rank": 2, "conv_alpha": 1}, 32).conv_alpha == 1.0 != plain.conv_alpha
@@ -219,6 +244,11 @@ ENGINE_PROBES = {
     ("load", "clip_skip"): load_probe({}, _load_clip_skip),
     ("load", "allow_pickle"): load_probe({}, _allow_pickle),
     ("load", "device"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _device),
+    ("load", "prediction_type"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _prediction_type),
+    ("load", "zero_terminal_snr"): load_probe({"checkpoint": "builtin:tiny-shapes"}, _zero_terminal_snr),
+    # lora_info (a `bias: {file:}` cell asks what of the file fits its model)
+    ("lora_info", "checkpoint"): resolves_model("app.py"),
+    ("lora_info", "path"): _lora_info_path,
     # train
     ("train", "checkpoint"): resolves_model("train.py"),
     ("train", "images"): cfg_probe("images", ["b.png", "c.png"]),
@@ -304,6 +334,7 @@ def _load_dtype(value):
 ACCEPTS = {  # (method, field) → refuses (raises EngineError) a value the engine does not take
     ("load", "family"): _check_family,
     ("load", "dtype"): _load_dtype,
+    ("load", "prediction_type"): lambda v: read_declared({"prediction_type": v}),
     ("train", "scheduler"): _train_accepts("scheduler"),
     ("train", "mixed_precision"): _train_accepts("mixed_precision"),
     ("train", "metadata.lorabias_lock"): None,  # any string is recorded as given

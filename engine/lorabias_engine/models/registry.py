@@ -64,8 +64,10 @@ class Registry:
         if dtype_name not in DTYPES:
             raise bad_request(f"unknown dtype {dtype_name!r}; use float32, float16 or bfloat16")
         dtype = DTYPES[dtype_name]
+        from .prediction import apply_prediction, read_declared
+
         vae = get(params, "vae", str, None)
-        key = f"{source_fingerprint(checkpoint)}|{family}|{device}|{dtype}"
+        key = f"{source_fingerprint(checkpoint)}|{family}|{device}|{dtype}|{read_declared(params)}"
         if vae:
             key += f"|vae={source_fingerprint(vae)}"
         with self._lock:
@@ -78,6 +80,7 @@ class Registry:
                 from .vae_file import use_vae_file
 
                 use_vae_file(model, vae, bool(params.get("allow_pickle", False)))
+            model.scheduler_config, model.info["prediction"] = apply_prediction(model.scheduler_config, checkpoint, params)
             self._by_key[key] = model
             return model, False
 

@@ -18,6 +18,9 @@ def make_scheduler(name: str, config: dict):
         return _karras_class().from_config(config, algorithm_type="dpmsolver++", solver_order=2, use_karras_sigmas=True)
     if name not in classes:
         raise bad_request(f"unknown scheduler {name!r}; use one of {', '.join(SCHEDULERS)}")
+    if config.get("rescale_betas_zero_snr") and name == "pndm":
+        raise bad_request("the pndm sampler cannot sample a zero-terminal-SNR model (diffusers' PNDM has no zero-SNR "
+                          "schedule); use ddim, euler, euler_a, dpmpp_2m or ddpm")
     return classes[name].from_config(config)
 
 

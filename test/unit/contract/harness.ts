@@ -12,7 +12,7 @@ import type { CellOutcome } from '../../../extension/core/run/cells/context';
 import type { Manifest } from '../../../extension/core/run/types';
 
 export interface Request { method: string; params: Record<string, unknown> }
-export interface Ran { requests: Request[]; outcome: CellOutcome; outDir: string; recipeDir: string }
+export interface Ran { requests: Request[]; outcome: CellOutcome; outDir: string; recipeDir: string; body: Record<string, unknown> }
 
 export const TINY_TAGGER = path.resolve(__dirname, '../../fixtures/dataset/tiny-tagger');
 
@@ -92,7 +92,10 @@ function recordingEngine(requests: Request[]) {
         // like the engine, it makes the output's folder itself
         fs.mkdirSync(path.dirname(String(params.output)), { recursive: true });
         fs.writeFileSync(String(params.output), 'trained');
-        return { path: params.output, steps_done: params.steps ?? 500, final_loss: 0.1, seconds: 0.1, losses: [0.2, 0.1] };
+        // an `until:` constraint is reported as missed, so that what the run does with a missed one can be seen
+        const until = params.until as { fidelity?: number } | undefined;
+        const fidelity = until ? { value: 0.5, held: false, target: until.fidelity, history: [] } : null;
+        return { path: params.output, steps_done: params.steps ?? 500, final_loss: 0.1, seconds: 0.1, losses: [0.2, 0.1], fidelity };
       }
       if (method === 'sample') {
         const images = [];
@@ -104,6 +107,7 @@ function recordingEngine(requests: Request[]) {
         }
         return { images };
       }
+      if (method === 'lora_info') return { format: 'kohya LoRA', modules: 3, total: 3, skipped: {} };
       if (method === 'export') return { path: params.to, keys: 3, sha256: 'ab'.repeat(32), dtype: params.dtype ?? 'fp16', sshs_model_hash: 'cd'.repeat(32) };
       throw new Error(`unexpected method ${method}`);
     },
@@ -131,7 +135,7 @@ export async function runCell(kind: string, body: Record<string, unknown>, dir?:
     progress: () => undefined,
     log: () => undefined,
   });
-  return { requests, outcome, outDir, recipeDir };
+  return { requests, outcome, outDir, recipeDir, body };
 }
 
 /** Request params flattened to dotted field paths (objects recurse, arrays are values); `leaves` stop the descent. */

@@ -2,6 +2,7 @@
 // of recipe.schema.json (see schemaContract.test.ts for how the table is checked and how to add an entry).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { constraintFailure } from '../../../extension/core/run/constraint';
 import type { Ran } from './harness';
 import { TINY_TAGGER } from './harness';
 
@@ -59,6 +60,8 @@ export const PROBES: Record<string, Probe> = {
   'model.vae': { set: { vae: 'vae/ft-mse.safetensors' }, observe: req('load', 'vae', (v, r) => v === path.join(r.recipeDir, 'vae/ft-mse.safetensors')) },
   'model.dtype': { set: { dtype: 'bf16' }, observe: req('load', 'dtype', (v) => v === 'bfloat16') },
   'model.clip_skip': { set: { clip_skip: 2 }, observe: req('load', 'clip_skip') },
+  'model.prediction_type': { set: { prediction_type: 'epsilon' }, observe: req('load', 'prediction_type') },
+  'model.zero_terminal_snr': { base: { prediction_type: 'v_prediction' }, set: { zero_terminal_snr: true }, observe: req('load', 'zero_terminal_snr') },
   'model.allow_pickle': { set: { allow_pickle: true }, observe: req('load', 'allow_pickle') },
 
   // ---- dataset: the images.json / report.json the training and analyze cells read
@@ -90,7 +93,11 @@ export const PROBES: Record<string, Probe> = {
   'bias.name': { set: {}, observe: { name: true } },
   'bias.model': { set: { model: 'other' }, observe: req('train', 'checkpoint', (v, r) => v === path.join(r.recipeDir, 'other.safetensors')) },
   'bias.dataset': { set: { dataset: 'ds2' }, observe: req('train', 'images', (v, r) => same(v, ['x0', 'x1'].map((x) => path.join(r.recipeDir, 'a2', `${x}.png`)))) },
-  'bias.file': { set: { dataset: undefined, file: 'existing.safetensors' }, observe: { artifact: 'lora', expect: (v, r) => v === path.join(r.recipeDir, 'existing.safetensors') && r.requests.length === 0 } },
+  'bias.file': { set: { dataset: undefined, file: 'existing.safetensors' }, observe: req('lora_info', 'path', (v, r) => v === path.join(r.recipeDir, 'existing.safetensors')
+    && r.requests.every((q) => q.method === 'lora_info') && r.outcome.artifact?.lora === v) },
+  // a policy of the run, not of the engine: a bias whose `until:` missed fails its dependants unless `continue`
+  'bias.on_fail': { base: { until: { fidelity: 0.8 } }, set: { on_fail: 'continue' },
+    observe: { result: (run) => constraintFailure({ kind: 'bias', name: 'copier', body: run.body }, run.outcome.figures as Record<string, unknown>) ?? 'may be used' } },
   'bias.lock': { set: { lock: 'style' }, observe: req('train', 'metadata.lorabias_lock') },
   'bias.weight': { set: { weight: -0.5 }, observe: { artifact: 'weight' } },
   ...trainProbes('bias'),

@@ -12,17 +12,21 @@ export const runModel: CellHandler = async (ctx) => {
     ...(b.vae ? { vae: path.resolve(ctx.recipeDir, String(b.vae)) } : {}),
     ...(b.clip_skip !== undefined ? { clip_skip: b.clip_skip } : {}),
     ...(b.allow_pickle ? { allow_pickle: true } : {}),
+    ...(b.prediction_type ? { prediction_type: b.prediction_type } : {}),
+    ...(typeof b.zero_terminal_snr === 'boolean' ? { zero_terminal_snr: b.zero_terminal_snr } : {}),
     ...(ctx.device && ctx.device !== 'auto' ? { device: ctx.device } : {}),
   };
   const r = await engineRequest(ctx, 'load', load);
   const params = Number(r.params);
   return {
     files: {},
-    figures: { load: { ...load, family: r.family }, family: r.family, params, device: r.device, dtype: r.dtype },
+    figures: { load: { ...load, family: r.family }, family: r.family, params, device: r.device, dtype: r.dtype,
+      predictionType: r.prediction_type, zeroTerminalSnr: r.zero_terminal_snr },
     display: {
       title: `model ${ctx.cell.name ?? ''}`.trim(),
       markdown: `**${ctx.cell.name}**: \`${r.family}\`, ${fmt(params / 1e6)} M parameters, on \`${r.device}\` (${r.dtype})`
-        + (b.vae ? `, VAE \`${b.vae}\`` : '') + (b.clip_skip !== undefined ? `, CLIP skip ${b.clip_skip}` : ''),
+        + (b.vae ? `, VAE \`${b.vae}\`` : '') + (b.clip_skip !== undefined ? `, CLIP skip ${b.clip_skip}` : '')
+        + (r.prediction_type ? `; predicts \`${r.prediction_type}\` (${r.prediction_type_source})${r.zero_terminal_snr ? ', zero terminal SNR' : ''}` : ''),
     },
   };
 };

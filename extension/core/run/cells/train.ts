@@ -77,6 +77,7 @@ async function train(ctx: CellContext, params: Record<string, unknown>, handed: 
   const md = [
     `**${ctx.cell.name}**: ${r.steps_done} steps, final loss ${fmt(r.final_loss)}, ${fmt(r.seconds)} s`,
     ...lines,
+    ...skippedWarnings(r.over),
   ];
   if (fidelity && fidelity.value !== undefined) {
     const target = fidelity.target ?? (ctx.cell.body.until as Record<string, unknown> | undefined)?.fidelity;
@@ -94,15 +95,10 @@ function familyOf(ctx: CellContext, modelName: string): string | undefined {
 
 export const runBias: CellHandler = async (ctx) => {
   const b = ctx.cell.body;
+  if (b.file) return biasFromFile(ctx);
   const model = String(b.model);
   const weight = (b.weight as number | undefined) ?? 1;
   const family = familyOf(ctx, model);
-  if (b.file) {
-    const file = path.resolve(ctx.recipeDir, String(b.file));
-    return { files: { lora: file }, figures: { source: 'file', weight },
-      artifact: { lora: file, model, ...(family ? { family } : {}), weight, over: [] },
-      display: { title: `bias ${ctx.cell.name}`, markdown: `**${ctx.cell.name}**: the existing LoRA ${mdCode(String(b.file))} for \`${model}\`, applied at weight ${weight}` } };
-  }
   const params = trainParams(ctx, model, String(b.dataset));
   if (b.until) {
     const u = b.until as Record<string, unknown>;
@@ -131,3 +127,27 @@ export const runTarget: CellHandler = async (ctx) => {
   return train(ctx, params, { model: modelName, ...(family ? { family } : {}), weight: 1, over: handedOver, dataset: String(b.dataset) },
     { over: handedOver.map(({ name, weight }) => ({ name, weight })) }, [line]);
 };
+
+/** A bias that is an existing LoRA file: the engine checks it against the model and says what it applies and
+ * skips, so a file that only partly fits warns here (and in `lorabias run`), not only in the engine log. */
+async function biasFromFile(ctx: CellContext): Promise<CellOutcome> {
+  const b = ctx.cell.body;
+  const file = path.resolve(ctx.recipeDir, String(b.file));
+  const model = String(b.model);
+  const weight = (b.weight as number | undefined) ?? 1;
+  const family = familyOf(ctx, model);
+  const info = await engineRequest(ctx, 'lora_info', { ...modelParams(ctx, model), path: file }) as unknown as LoraInfo;
+  const md = [`**${ctx.cell.name}**: the existing LoRA ${mdCode(String(b.file))} for \`${model}\` (${info.format}, ${info.modules} of ${info.total} modules), applied at weight ${weight}`,
+    ...skippedWarnings([info])];
+  return { files: { lora: file },
+    figures: { source: 'file', weight, format: info.format, modules: info.modules, skipped: info.skipped ?? {} },
+    artifact: { lora: file, model, ...(family ? { family } : {}), weight, over: [] },
+    display: { title: `bias ${ctx.cell.name}`, markdown: md.join('\n\n') } };
+}
+
+/** What the engine says about a LoRA file it applies (`lora_info`, and each of train's `over`). */
+interface LoraInfo { format: string; modules: number; total: number; skipped?: Record<string, number>; warning?: string }
+
+function skippedWarnings(reports: unknown): string[] {
+  return (Array.isArray(reports) ? (reports as LoraInfo[]) : []).filter((r) => r.warning).map((r) => `⚠ ${r.warning}`);
+}

@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from . import checkpoints, fidelity
+from . import checkpoints, fidelity, memory
 from .distributed import SINGLE
 from .errors import Cancelled, bad_request
 from .export import write_lora, training_metadata
@@ -58,6 +58,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             activate(model, adapters)
             with torch.no_grad():
                 cached_text = model.encode_prompts(data.captions)
+        # with latents and embeddings cached, the VAE and text encoders wait off the training device
+        memory.park(model, vae=cfg.cache, text=cached_text is not None)
 
         # 3. The target LoRA: the only trainable weights.
         trainable = add_trainable(model, "target", cfg.rank, cfg.alpha, conv=cfg.train_conv,
@@ -186,6 +188,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         if cfg.gradient_checkpointing:
             unet.disable_gradient_checkpointing()
         unet.eval()
+        memory.unpark(model)
         remove_adapters(model, adapters)
         for enc in model.text_encoders:
             enc.eval()

@@ -2,7 +2,9 @@
 export) on full-size SD1.5 and SDXL single-file checkpoints with random weights in the layouts users download
 (A1111/SGM key names, fp16, baked VAE; SD1.5 also with EMA keys), through `lorabias run` on the CPU at 64 px.
 
-    .venv/bin/python bench/engine/memory.py [sd15] [sd15-ema] [sdxl]     (default: sd15 sd15-ema; sdxl on request)
+    .venv/bin/python bench/engine/memory.py [sd15] [sd15-ema] [sdxl]
+    (default: $LORABIAS_BENCH_MEMORY, else "sd15 sd15-ema"; `npm run bench` runs the default, so
+    LORABIAS_BENCH_MEMORY="sd15 sdxl" npm run bench adds SDXL)
 
 Each run needs free memory: SD1.5 12 GB available, SDXL 19 GB (checked before it starts; skipped with a message
 otherwise). The checkpoints are built once into $LORABIAS_BENCH_CACHE (default ~/.cache/lorabias-bench) and kept.
@@ -42,4 +44,4 @@ def main(which: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["sd15", "sd15-ema"]))
+    sys.exit(main(sys.argv[1:] or os.environ.get("LORABIAS_BENCH_MEMORY", "sd15 sd15-ema").split()))

@@ -11,7 +11,7 @@ import torch
 from ..errors import E_NOT_FOUND, EngineError, bad_request
 from ..params import get
 from .loaded import LoadedModel
-from .loader import load_model
+from .loader import _check_family, load_model
 
 log = logging.getLogger(__name__)
 DTYPES = {"float32": torch.float32, "fp32": torch.float32, "float16": torch.float16, "fp16": torch.float16,
@@ -96,6 +96,7 @@ class Registry:
         """The loaded model for these load parameters (True: it was already loaded). `progress(done, total,
         what)` reports bytes read while a file loads."""
         key, family, device, dtype = self.key(params)
+        _check_family(family)  # an unknown family is refused even when the file is already loaded
         with self._load_lock:
             with self._lock:
                 model = self._by_key.get(key)

@@ -2,8 +2,6 @@
 it holds (`models`); unloading what no open recipe names (`unload`); load progress; clear errors for real files."""
 from __future__ import annotations
 
-import json
-import os
 import struct
 from pathlib import Path
 

@@ -8,6 +8,7 @@ import { RecipeDiagnostics } from './vscode/diagnostics';
 import { registerRendererMessaging } from './vscode/rendererMessaging';
 import { EngineHost } from './vscode/engineHost';
 import { registerLanguageFeatures } from './vscode/languageFeatures';
+import { ModelMemory } from './vscode/modelMemory';
 import { registerRunCommands } from './vscode/runCommands';
 import { registerSerializer } from './vscode/serializer';
 import { registerWorkspaceTrust } from './vscode/workspaceTrust';
@@ -18,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const controller = new RecipeController(engine, context.extension.id);
   context.subscriptions.push(
     engine,
+    new ModelMemory(engine),
     controller,
     registerRunCommands(controller, engine),
     registerSerializer(),

@@ -28,9 +28,11 @@ def score(samples: list[torch.Tensor], references: torch.Tensor) -> float:
 def measure(model, references: torch.Tensor, prompts: list[str], seeds: list[int], steps: int, cfg: float,
             ctx=None, clip_skip: int | None = None) -> float:
     """Sample every prompt × seed with the adapters now active and score them against `references` ([0, 1])."""
+    from .memory import resident
     from .sample import generate
 
     height, width = references.shape[-2:]
-    samples = [generate(model, p, s, steps=steps, cfg=cfg, width=width, height=height, ctx=ctx, clip_skip=clip_skip)
-               for p in prompts for s in seeds]
+    with resident(model):  # the VAE and text encoders come back from where training parked them
+        samples = [generate(model, p, s, steps=steps, cfg=cfg, width=width, height=height, ctx=ctx, clip_skip=clip_skip)
+                   for p in prompts for s in seeds]
     return score(samples, references)

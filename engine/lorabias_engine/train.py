@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from . import checkpoints, fidelity
+from . import checkpoints, fidelity, memory
 from .distributed import SINGLE
 from .errors import Cancelled, bad_request
 from .export import write_lora, training_metadata
@@ -69,6 +69,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             activate(model, adapters)
             with torch.no_grad():
                 cached_text = model.encode_prompts(data.captions, clip_skip=cfg.clip_skip)
+        # with latents and embeddings cached, the VAE and text encoders wait off the training device
+        memory.park(model, vae=cfg.cache, text=cached_text is not None)
 
         # 3. The target LoRA: the only trainable weights.
         trainable = add_trainable(model, "target", cfg.rank, cfg.alpha, conv_rank=cfg.conv_rank,
@@ -207,6 +209,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         if cfg.gradient_checkpointing:
             unet.disable_gradient_checkpointing()
         unet.eval()
+        memory.unpark(model)
         remove_adapters(model, adapters)
         for enc in model.text_encoders:
             enc.eval()

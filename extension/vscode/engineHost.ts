@@ -12,6 +12,9 @@ export class EngineHost implements vscode.Disposable {
   /** The current session's worker: the one the status bar follows. */
   private client?: EngineClient;
   private readonly settingsWatch: vscode.Disposable;
+  private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
+  /** The followed worker's state changes (ModelMemory refreshes on `ready`). */
+  readonly onDidChangeState = this.stateEmitter.event;
 
   constructor(private readonly extensionPath: string) {
     this.status.name = 'LoRA Bias engine';
@@ -62,6 +65,11 @@ export class EngineHost implements vscode.Disposable {
     return this.session;
   }
 
+  /** The followed worker, if one was made (it may have stopped). */
+  running(): EngineClient | undefined {
+    return this.client;
+  }
+
   deviceSetting(): string {
     return vscode.workspace.getConfiguration('lorabias').get<string>('device') || 'auto';
   }
@@ -76,6 +84,7 @@ export class EngineHost implements vscode.Disposable {
         this.device = d ? (d.kind === 'cuda' ? `CUDA:${d.index ?? 0} ${d.name ?? ''}${d.memory_bytes ? ` ${Math.round(d.memory_bytes / 2 ** 30)} GB` : ''}` : 'CPU') : '';
       }
       this.show(s);
+      this.stateEmitter.fire(s);
     });
     client.on('log', (line: string) => this.log.appendLine(line));
   }
@@ -89,6 +98,7 @@ export class EngineHost implements vscode.Disposable {
 
   dispose(): void {
     this.settingsWatch.dispose();
+    this.stateEmitter.dispose();
     void this.session?.shutdown();
     this.status.dispose();
     this.log.dispose();

@@ -223,6 +223,7 @@ const live = new Map<string, { step: number; total?: number; points: [number, nu
 export function progressPayload(title: string, data: Record<string, unknown>): { title: string; text: string; progress: Record<string, unknown> } {
   const { step, total, loss, eta_s: eta, its, lr } = data as { step?: number; total?: number; loss?: number; eta_s?: number; its?: number; lr?: number };
   const parts = [step !== undefined && total ? `step ${step}/${total}` : 'working…'];
+  if (data.phase === 'loading' && step !== undefined && total) parts[0] = `loading ${String(data.what ?? 'the model')}: ${step}/${total} ${String(data.unit ?? '')}`.trim();
   if (typeof loss === 'number') parts.push(`loss ${loss.toFixed(4)}`);
   if (typeof lr === 'number') parts.push(`lr ${lr.toExponential(1)}`);
   if (typeof its === 'number') parts.push(`${its.toFixed(2)} it/s`);

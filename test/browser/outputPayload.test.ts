@@ -82,6 +82,11 @@ describe('the renderer payload', () => {
     assert.equal(progressPayload('dataset x', { step: 3, total: 9 }).progress.history, undefined);
   });
 
+  test('a model being read shows which part and how many megabytes', () => {
+    const p = progressPayload('model base', { phase: 'loading', what: 'UNet', step: 812, total: 2034, unit: 'MB' });
+    assert.equal(p.text, 'loading UNet: 812/2034 MB');
+  });
+
   test('the host serves only images that the notebook\'s own outputs name', async () => {
     const p = await resultPayload(await previewResult(path.join(dir, 'serve'), 32));
     const texts = [JSON.stringify({ title: 'other' }), JSON.stringify(p)];

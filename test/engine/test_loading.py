@@ -132,7 +132,8 @@ def test_sd15_single_file_without_tokenizer_files_says_what_is_missing(tmp_path,
     monkeypatch.setattr(loader, "CLIP_TOKENIZER_REPOS", ())
     monkeypatch.setattr(clip_tokenizer, "BPE", tmp_path / "gone.txt.gz")
     path = keyfile(tmp_path, "sd15.safetensors", ["model.diffusion_model.input_blocks.0.0.weight",
-                                                   "cond_stage_model.transformer.text_model.final_layer_norm.weight"])
+                                                   "cond_stage_model.transformer.text_model.final_layer_norm.weight",
+                                                   "first_stage_model.decoder.conv_in.weight"])
     with pytest.raises(EngineError) as err:
         Registry().load({"checkpoint": str(path)})
     assert err.value.code == "E_MODEL_FORMAT"
@@ -154,7 +155,8 @@ def test_the_carried_clip_tokenizer_matches_openai_clip(tmp_path, monkeypatch):
 def test_a_mismatched_single_file_reports_the_architecture(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = keyfile(tmp_path, "broken-sd15.safetensors", ["model.diffusion_model.input_blocks.0.0.weight",
-                                                          "cond_stage_model.transformer.text_model.final_layer_norm.weight"])
+                                                          "cond_stage_model.transformer.text_model.final_layer_norm.weight",
+                                                          "first_stage_model.decoder.conv_in.weight"])
     with pytest.raises(EngineError) as err:
         Registry().load({"checkpoint": str(path), "device": "cpu"})
     assert err.value.code == "E_MODEL_FORMAT" and "broken-sd15.safetensors" in err.value.message

@@ -26,10 +26,9 @@ def safetensors_keys(path: Path) -> list[str]:
     from safetensors import safe_open
 
     try:
+        _check_not_truncated(path, path.stat().st_size)  # first: it says how many bytes are missing
         with safe_open(str(path), framework="pt") as fh:
             keys = list(fh.keys())
-        size = path.stat().st_size
-        _check_not_truncated(path, size)
     except EngineError:
         raise
     except Exception as exc:  # safetensors raises SafetensorError / OSError variants
@@ -44,11 +43,16 @@ def _check_not_truncated(path: Path, size: int) -> None:
 
     with open(path, "rb") as fh:
         header_len = struct.unpack("<Q", fh.read(8))[0]
+        if header_len > 100_000_000:
+            raise ValueError(f"header length {header_len} is not plausible")
+        if 8 + header_len > size:
+            raise EngineError(E_MODEL_FORMAT, f"{path} is truncated: it ends inside its header ({size} bytes of at least "
+                              f"{8 + header_len}); download or export it again")
         header = json.loads(fh.read(header_len))
     end = max((v["data_offsets"][1] for k, v in header.items() if k != "__metadata__"), default=0)
     if 8 + header_len + end > size:
         raise EngineError(E_MODEL_FORMAT, f"{path} is truncated: its header describes {8 + header_len + end} bytes but "
-                          f"the file has {size}; download or export it again")
+                          f"the file has {size} ({8 + header_len + end - size} missing); download or export it again")
 
 
 def load_state_dict(path: Path, allow_pickle: bool = False, what: str = "checkpoint") -> dict[str, torch.Tensor]:
@@ -101,3 +105,80 @@ def detect_family(keys, path: Path) -> str:
     sample = ", ".join(keys[:3]) or "(no tensors)"
     raise EngineError(E_MODEL_FORMAT, f"{path.name} is not a Stable Diffusion checkpoint lorabias recognises (first keys: "
                       f"{sample}); if it is a LoRA, use it in `over:` or a preview instead of as a model")
+
+
+_ST_DTYPES = {"F16": torch.float16, "BF16": torch.bfloat16, "F32": torch.float32, "F64": torch.float64,
+              "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
+              "BOOL": torch.bool}
+
+
+class TensorSource:
+    """The tensors of a single-file checkpoint, read a few at a time so loading never holds a second copy.
+
+    A .safetensors file is read tensor by tensor with plain reads (no memory map: mapped pages would count
+    towards the process's memory until the file is closed); floating tensors are converted to `dtype` as they
+    are read, so the model is built directly in its final precision. Pickle checkpoints are already whole in
+    memory; their tensors are handed over and dropped from the dict as they are taken."""
+
+    def __init__(self, path: Path, dtype: torch.dtype, allow_pickle: bool = False, progress=None):
+        import json
+        import struct
+
+        self.path, self.dtype, self.progress = path, dtype, progress
+        self._state: dict | None = None
+        self._header: dict = {}
+        if path.suffix.lower() == ".safetensors":
+            safetensors_keys(path)  # header and size checks with a clear message
+            with open(path, "rb") as fh:
+                n = struct.unpack("<Q", fh.read(8))[0]
+                self._header = {k: v for k, v in json.loads(fh.read(n)).items() if k != "__metadata__"}
+            self._base = 8 + n
+            self._keys = list(self._header)
+        else:
+            self._state = load_state_dict(path, allow_pickle=allow_pickle)
+            self._keys = list(self._state)
+        self.read_bytes = 0
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def nbytes(self, prefixes: tuple[str, ...]) -> int:
+        if self._state is not None:
+            return sum(v.numel() * v.element_size() for k, v in self._state.items() if k.startswith(prefixes))
+        return sum(v["data_offsets"][1] - v["data_offsets"][0] for k, v in self._header.items() if k.startswith(prefixes))
+
+    def take(self, prefixes: tuple[str, ...], what: str) -> dict[str, torch.Tensor]:
+        """Every tensor whose name starts with one of `prefixes`, floats in the target dtype."""
+        names = [k for k in self._keys if k.startswith(prefixes)]
+        out: dict[str, torch.Tensor] = {}
+        if self._state is not None:
+            for k in names:
+                t = self._state.pop(k)
+                out[k] = t.to(self.dtype) if t.is_floating_point() else t
+                self._tick(t.numel() * t.element_size(), what)
+            return out
+        with open(self.path, "rb") as fh:
+            for k in names:
+                info = self._header[k]
+                start, end = info["data_offsets"]
+                dtype = _ST_DTYPES.get(info["dtype"])
+                if dtype is None:
+                    raise EngineError(E_MODEL_FORMAT, f"{self.path.name}: tensor {k} has dtype {info['dtype']}, which "
+                                      "lorabias cannot read; re-save the checkpoint in fp16, bf16 or fp32")
+                t = torch.empty(info["shape"], dtype=dtype)
+                buf = t.view(-1).view(torch.uint8).numpy() if t.numel() else None
+                if buf is not None and buf.nbytes != end - start:
+                    raise EngineError(E_MODEL_FORMAT, f"{self.path.name}: tensor {k} has {end - start} bytes for shape "
+                                      f"{info['shape']} {info['dtype']}; the file is corrupt — download it again")
+                fh.seek(self._base + start)
+                if buf is not None and fh.readinto(buf) != end - start:
+                    raise EngineError(E_MODEL_FORMAT, f"{self.path.name} ends inside tensor {k}; it is truncated — "
+                                      "download it again")
+                out[k] = t.to(self.dtype) if t.is_floating_point() else t
+                self._tick(end - start, what)
+        return out
+
+    def _tick(self, n: int, what: str) -> None:
+        self.read_bytes += n
+        if self.progress is not None:
+            self.progress(self.read_bytes, what)

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from ..errors import E_MODEL_FORMAT, E_PICKLE_REFUSED, EngineError, bad_request
-from .checkpoint_files import PICKLE_SUFFIXES, check_readable, detect_family, load_state_dict, safetensors_keys
+from .checkpoint_files import PICKLE_SUFFIXES, TensorSource, check_readable, detect_family
 from .configs import read_config
 from .loaded import FAMILIES, LoadedModel
 
@@ -19,10 +19,15 @@ CLIP_TOKENIZER_REPOS = ("openai/clip-vit-large-patch14", "stable-diffusion-v1-5/
 
 def _state_dict_error(exc: Exception) -> str:
     text = str(exc)
-    missing = text.count("Missing key") and len(text.split("Missing key(s) in state_dict:")[-1].split("Unexpected")[0].split(","))
-    unexpected = "Unexpected key" in text and len(text.split("Unexpected key(s) in state_dict:")[-1].split(","))
+    missing = text.count("Missing key") and text.split("Missing key(s) in state_dict:")[-1].split("Unexpected")[0].split(",")
+    unexpected = "Unexpected key" in text and text.split("Unexpected key(s) in state_dict:")[-1].split(",")
     if missing or unexpected:
-        return f"{missing or 0} tensors missing, {unexpected or 0} unexpected"
+        example = (missing or unexpected)[0].strip().strip('".').split('"')[-1]
+        return (f"{len(missing) if missing else 0} tensors missing, {len(unexpected) if unexpected else 0} unexpected, "
+                f"e.g. {example}")
+    if "size mismatch" in text:
+        first = next(line for line in text.splitlines() if "size mismatch" in line)
+        return first.strip()[:300]
     return text.splitlines()[-1][:300]
 
 
@@ -32,7 +37,8 @@ def _check_family(family: str | None) -> None:
 
 
 def load_model(checkpoint: str, model_id: str, family: str | None, allow_pickle: bool,
-               device: torch.device, dtype: torch.dtype) -> LoadedModel:
+               device: torch.device, dtype: torch.dtype, progress=None) -> LoadedModel:
+    """`progress(done_bytes, total_bytes, what)` is called while a single file is read."""
     _check_family(family)
     if checkpoint.startswith("builtin:"):
         from ..builtin import load_builtin
@@ -48,25 +54,57 @@ def load_model(checkpoint: str, model_id: str, family: str | None, allow_pickle:
     check_readable(path)
     if path.is_dir():
         return _load_diffusers_folder(path, model_id, family, device, dtype, allow_pickle)
-    if path.suffix.lower() == ".safetensors":
-        keys = safetensors_keys(path)
-        detected = detect_family(keys, path) if family is None else family
-    else:
-        detected = family
-    state = load_state_dict(path, allow_pickle=allow_pickle)
-    if detected is None:
-        detected = detect_family(state.keys(), path)
+    # Read in the final precision on the CPU, component by component (see TensorSource).
+    source = TensorSource(path, dtype, allow_pickle=allow_pickle)
+    detected = _family_of(source.keys(), path, family)
+    prefixes = COMPONENT_PREFIXES[detected]
+    total = source.nbytes(tuple(p for group in prefixes.values() for p in group))
+    if progress is not None:
+        source.progress = lambda done, what: progress(done, total, what)
     if detected == "tiny":
-        return _tiny_from_state(state, path, model_id, device, dtype)
-    return _sd_from_single_file(state, detected, path, model_id, device, dtype)
+        return _tiny_from_state(source, path, model_id, device, dtype)
+    return _sd_from_single_file(source, detected, path, model_id, device, dtype)
 
 
-def _tiny_from_state(state, path, model_id, device, dtype) -> LoadedModel:
+# What each family's single file must hold, by component (EMA copies and other extras are never read).
+COMPONENT_PREFIXES = {
+    "tiny": {"UNet": ("unet.",), "text encoder": ("text_encoder.",)},
+    "sd15": {"UNet": ("model.diffusion_model.",), "VAE": ("first_stage_model.",),
+             "text encoder": ("cond_stage_model.transformer.",)},
+    "sdxl": {"UNet": ("model.diffusion_model.",), "VAE": ("first_stage_model.",),
+             "text encoder": ("conditioner.embedders.0.transformer.",),
+             "second text encoder": ("conditioner.embedders.1.model.",)},
+}
+FAMILY_NAMES = {"tiny": "tiny", "sd15": "SD1.5", "sdxl": "SDXL"}
+
+
+def _family_of(keys: list[str], path: Path, family: str | None) -> str:
+    """The family the file's keys say; a family given that the keys contradict is refused, and a file
+    missing a whole component (no VAE, no text encoder) says which one and under which key names."""
+    try:
+        detected = detect_family(keys, path)
+    except EngineError:
+        if family is None:
+            raise
+        detected = None
+    if family is not None and detected is not None and detected != family:
+        raise EngineError(E_MODEL_FORMAT, f"{path.name} is an {FAMILY_NAMES[detected]} checkpoint (by its tensor names), "
+                          f"but family: {family} was given; set family: {detected} or leave family out")
+    chosen = family or detected
+    for what, prefixes in COMPONENT_PREFIXES[chosen].items():
+        if not any(k.startswith(prefixes) for k in keys):
+            raise EngineError(E_MODEL_FORMAT, f"{path.name} has no {what} (no tensors named {prefixes[0]}…), which an "
+                              f"{FAMILY_NAMES[chosen]} checkpoint needs; it may be incomplete or a part-only file "
+                              f"(e.g. a UNet alone) — use a full checkpoint with the {what} baked in")
+    return chosen
+
+
+def _tiny_from_state(source, path, model_id, device, dtype) -> LoadedModel:
     from .tiny import build_tiny_components, tiny_model
 
     components = build_tiny_components(seed=0)
-    for part in ("unet", "text_encoder"):
-        sub = {k[len(part) + 1:]: v for k, v in state.items() if k.startswith(part + ".")}
+    for part, what in (("unet", "UNet"), ("text_encoder", "text encoder")):
+        sub = {k[len(part) + 1:]: v for k, v in source.take((part + ".",), what).items()}
         try:
             components[part].load_state_dict(sub)
         except RuntimeError as exc:
@@ -115,7 +153,9 @@ def _clip_tokenizers(family: str, path: Path) -> list:
     return [tok, tok2]
 
 
-def _sd_from_single_file(state, family, path, model_id, device, dtype) -> LoadedModel:
+def _sd_from_single_file(source, family, path, model_id, device, dtype) -> LoadedModel:
+    """Each component is read, converted to diffusers' names and moved to the device before the next is read,
+    so the process never holds more than the model plus one component's tensors on the CPU."""
     from diffusers import AutoencoderKL, UNet2DConditionModel
     from diffusers.loaders.single_file_utils import (convert_ldm_clip_checkpoint, convert_ldm_unet_checkpoint,
                                                      convert_ldm_vae_checkpoint, convert_open_clip_checkpoint)
@@ -123,6 +163,7 @@ def _sd_from_single_file(state, family, path, model_id, device, dtype) -> Loaded
 
     tokenizers = _clip_tokenizers(family, path)
     unet_cfg, vae_cfg = read_config(family, "unet"), read_config(family, "vae")
+    parts = COMPONENT_PREFIXES[family]
 
     def materialise(module, sd, what):
         if not hasattr(module, "text_model") and any(k.startswith("text_model.") for k in sd):
@@ -130,20 +171,25 @@ def _sd_from_single_file(state, family, path, model_id, device, dtype) -> Loaded
         try:
             module.load_state_dict(sd, strict=True, assign=True)
         except RuntimeError as exc:
-            raise EngineError(E_MODEL_FORMAT, f"{path.name}: its {what} does not match the {family} architecture "
-                              f"({_state_dict_error(exc)}); pass the right family, or check the file is a complete checkpoint") from exc
+            raise EngineError(E_MODEL_FORMAT, f"{path.name}: its {what} does not match the {FAMILY_NAMES[family]} "
+                              f"architecture ({_state_dict_error(exc)}); pass the right family, or check the file is a "
+                              "complete checkpoint") from exc
+        sd.clear()
         return module.to(device=device, dtype=dtype).eval().requires_grad_(False)
 
-    unet = materialise(_build_empty(UNet2DConditionModel, unet_cfg), convert_ldm_unet_checkpoint(state, unet_cfg), "UNet")
-    vae = materialise(_build_empty(AutoencoderKL, vae_cfg), convert_ldm_vae_checkpoint(state, vae_cfg), "VAE")
+    unet = materialise(_build_empty(UNet2DConditionModel, unet_cfg),
+                       convert_ldm_unet_checkpoint(source.take(parts["UNet"], "UNet"), unet_cfg), "UNet")
+    vae = materialise(_build_empty(AutoencoderKL, vae_cfg),
+                      convert_ldm_vae_checkpoint(source.take(parts["VAE"], "VAE"), vae_cfg), "VAE")
     te1 = _build_empty(CLIPTextModel, CLIPTextConfig(**read_config(family, "text_encoder")))
-    prefix = "conditioner.embedders.0.transformer." if family == "sdxl" else "cond_stage_model.transformer."
-    te1_sd = convert_ldm_clip_checkpoint(state, remove_prefix=prefix)
+    prefix = parts["text encoder"][0]
+    te1_sd = convert_ldm_clip_checkpoint(source.take(parts["text encoder"], "text encoder"), remove_prefix=prefix)
     te1_sd.pop("text_model.embeddings.position_ids", None)
     encoders = [materialise(te1, te1_sd, "text encoder")]
     if family == "sdxl":
         te2 = _build_empty(CLIPTextModelWithProjection, CLIPTextConfig(**read_config("sdxl", "text_encoder_2")))
-        te2_sd = convert_open_clip_checkpoint(te2, state, prefix="conditioner.embedders.1.model.")
+        te2_sd = convert_open_clip_checkpoint(te2, source.take(parts["second text encoder"], "second text encoder"),
+                                              prefix=parts["second text encoder"][0])
         te2_sd.pop("text_model.embeddings.position_ids", None)
         encoders.append(materialise(te2, te2_sd, "second text encoder"))
     return LoadedModel(model_id=model_id, family=family, source=str(path), unet=unet, vae=vae, text_encoders=encoders,

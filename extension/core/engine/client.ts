@@ -96,6 +96,13 @@ export class EngineClient extends EventEmitter {
     }
   }
 
+  /** A request to a worker that is already running, without starting one or marking it busy (status queries,
+   * unloading); undefined when no worker runs. */
+  async peek(method: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown> | undefined> {
+    if (!this.proc || !this.hello || this.proc.exitCode !== null) return undefined;
+    return this.send(method, params);
+  }
+
   private send(method: string, params: Record<string, unknown>, opts: { signal?: AbortSignal; onEvent?: Pending['onEvent'] } = {}): Promise<Record<string, unknown>> {
     const proc = this.proc;
     if (!proc || proc.exitCode !== null) return Promise.reject(new EngineError('E_ENGINE_DIED', 'the engine is not running', this.log.slice()));

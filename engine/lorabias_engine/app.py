@@ -25,6 +25,11 @@ def build_server(out: IO[str]) -> Server:
 
         return run(params, ctx, registry)
 
+    def slider(params: dict, ctx: JobContext) -> dict:
+        from .slider import train_slider
+
+        return train_slider(params, ctx, registry)
+
     def sample(params: dict, ctx: JobContext) -> dict:
         from .sample import sample as run
 
@@ -35,5 +40,5 @@ def build_server(out: IO[str]) -> Server:
 
         return run(params, ctx, registry)
 
-    return Server(Writer(out), handlers={"load": load, "train": train, "sample": sample, "export": export},
+    return Server(Writer(out), handlers={"load": load, "train": train, "slider": slider, "sample": sample, "export": export},
                   inline={"hello": lambda params, ctx: hello()})

@@ -14,7 +14,7 @@ from typing import IO, Any
 from .errors import E_BAD_REQUEST, Cancelled, EngineError
 
 PROTOCOL_VERSION = 1
-METHODS = ("hello", "load", "train", "sample", "export", "cancel", "shutdown")
+METHODS = ("hello", "load", "train", "slider", "sample", "export", "cancel", "shutdown")
 
 
 @dataclass

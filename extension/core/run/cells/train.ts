@@ -82,19 +82,23 @@ export const runBias: CellHandler = async (ctx) => {
 
 export const runTarget: CellHandler = async (ctx) => {
   const b = ctx.cell.body;
-  const over = ((b.over as unknown[]) ?? []).map((o) => (typeof o === 'string' ? { bias: o } : (o as { bias: string; weight?: number })));
-  const biases = over.map((o) => {
-    const u = ctx.upstream(o.bias);
-    const weight = o.weight ?? (u.manifest.figures.weight as number | undefined) ?? 1;
-    return { name: o.bias, path: u.manifest.files.lora, weight, model: (u.manifest.figures as Record<string, unknown>).model };
-  });
-  const modelName = b.model ? String(b.model) : modelOfBias(ctx, over[0].bias);
+  const biases = overBiases(ctx, b.over);
+  const modelName = b.model ? String(b.model) : modelOfBias(ctx, biases[0].name);
   const params = trainParams(ctx, modelName, String(b.dataset));
   params.over = biases.map((x) => ({ path: x.path, weight: x.weight }));
   params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })) };
   const line = biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)';
   return train(ctx, params, { model: modelName, dataset: String(b.dataset), over: biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.path })) }, [line]);
 };
+
+/** The bias cells of `over:` (names or `{bias, weight}`), with their LoRA files and multipliers. */
+export function overBiases(ctx: CellContext, over: unknown): { name: string; path: string; weight: number }[] {
+  return ((over as unknown[] | undefined) ?? []).map((o) => {
+    const spec = typeof o === 'string' ? { bias: o } : (o as { bias: string; weight?: number });
+    const u = ctx.upstream(spec.bias);
+    return { name: spec.bias, path: u.manifest.files.lora, weight: spec.weight ?? (u.manifest.figures.weight as number | undefined) ?? 1 };
+  });
+}
 
 /** The model a bias cell trained on (a target without `model:` uses its first bias's). */
 export function modelOfBias(ctx: CellContext, biasName: string): string {

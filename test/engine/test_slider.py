@@ -124,3 +124,14 @@ def test_bad_parameters_are_refused_with_a_message_and_no_file(random_tiny, regi
         slider(random_tiny, registry, out, **bad)
     assert err.value.code == "E_BAD_REQUEST" and words in err.value.message
     assert not out.exists()
+
+
+def test_held_out_prompts_state_no_size_and_leave_out_the_training_prompts():
+    from lorabias_engine.shapes.slider_eval import sizeless_prompts
+
+    train = ("red, circle, white background", "blue, square, black background")
+    wants = sizeless_prompts(60, 11, exclude=train)
+    assert len(wants) == 60 and wants == sizeless_prompts(60, 11, exclude=train)
+    assert not any(w["prompt"] in train for w in wants)
+    assert not any(tag in w["prompt"].split(", ") for w in wants for tag in ("small", "large"))
+    assert len({w["seed"] for w in wants}) == 60

@@ -90,6 +90,11 @@ def build_server(out: IO[str]) -> Server:
         registry.resolve(params, load_progress(ctx))
         return run(params, ctx, registry)
 
+    def slider(params: dict, ctx: JobContext) -> dict:
+        from .slider import train_slider
+
+        return train_slider(params, ctx, registry)
+
     def sample(params: dict, ctx: JobContext) -> dict:
         from .sample import sample as run
 
@@ -110,7 +115,7 @@ def build_server(out: IO[str]) -> Server:
                 memory.release()
         return run
 
-    handlers = {"load": load, "lora_info": lora_info, "train": train, "sample": sample, "export": export,
+    handlers = {"load": load, "lora_info": lora_info, "train": train, "slider": slider, "sample": sample, "export": export,
                 "unload": lambda params, ctx: unload(registry, params)}
     return Server(Writer(out), handlers={name: releasing(h) for name, h in handlers.items()},
                   inline={"hello": lambda params, ctx: hello(), "models": lambda params, ctx: models_status(registry)})

@@ -14,7 +14,7 @@ from typing import IO, Any
 from .errors import E_BAD_REQUEST, Cancelled, EngineError
 
 PROTOCOL_VERSION = 1
-METHODS = ("hello", "load", "lora_info", "train", "sample", "export", "models", "unload", "cancel", "shutdown")
+METHODS = ("hello", "load", "lora_info", "train", "slider", "sample", "export", "models", "unload", "cancel", "shutdown")
 
 
 @dataclass

@@ -40,6 +40,11 @@ export function exampleRecipe(): RecipeExpectation {
   throw new Error('no example recipe with a bias cell in recipes/');
 }
 
+/** An example recipe by file name (in recipes/). */
+export function recipeNamed(name: string): RecipeExpectation {
+  return expectation(`recipes/${name}`, fs.readFileSync(path.join(REPO_ROOT, 'recipes', name), 'utf8'));
+}
+
 export function starterRecipe(): RecipeExpectation {
   return expectation('Untitled', STARTER_RECIPE);
 }

@@ -28,6 +28,7 @@ from lorabias_engine.protocol import JobContext
 from lorabias_engine.sample import generate, sample, sample_options
 from lorabias_engine.train import train
 from lorabias_engine.train_config import parse_train
+from lorabias_engine.slider_config import parse_slider
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = {m: f for m, f in json.loads((ROOT / "test/contract/engine-requests.json").read_text()).items()
@@ -67,6 +68,22 @@ def cfg_probe(field: str, value, attr: str | None = None, get=None):
         assert get(changed) != get(base), f"{field}: parsing it does not change cfg.{attr}"
         expr = f"cfg.{attr.split('.')[0]}" if "." not in attr else f"cfg.{attr}"
         assert used_outside_parser(expr), f"{field}: nothing outside train_config.py reads {expr}"
+    return probe
+
+
+BASE_SLIDER = {"output": "/tmp/x.safetensors", "targets": ["shape"], "positive": "large {target}"}
+
+
+def slider_probe(field: str, value, attr: str | None = None):
+    """A slider field: parsing it changes the slider config, and the slider's training code reads that attribute."""
+    attr = attr or field
+
+    def probe(_fx):
+        base = parse_slider(dict(BASE_SLIDER), 32)
+        changed = parse_slider({**BASE_SLIDER, **nest(field, value)}, 32)
+        assert getattr(changed, attr) != getattr(base, attr), f"{field}: parsing it does not change cfg.{attr}"
+        reads = [name for name in ("slider.py", "export.py", "lora.py") if f"cfg.{attr}" in SOURCES[name]]
+        assert reads, f"{field}: nothing outside slider_config.py reads cfg.{attr}"
     return probe
 
 
@@ -296,6 +313,34 @@ ENGINE_PROBES = {
     ("sample", "width"): opt_probe("width", 48),
     ("sample", "height"): opt_probe("height", 40),
     ("sample", "clip_skip"): opt_probe("clip_skip", 2),
+    # slider
+    ("slider", "checkpoint"): resolves_model("slider.py"),
+    ("slider", "targets"): slider_probe("targets", ["disc", "square"]),
+    ("slider", "positive"): slider_probe("positive", "huge {target}"),
+    ("slider", "negative"): slider_probe("negative", "tiny {target}"),
+    ("slider", "neutral"): slider_probe("neutral", "a {target}"),
+    ("slider", "guidance"): slider_probe("guidance", 2.5),
+    ("slider", "anchors"): slider_probe("anchors", [{"prompt": "a red disc", "strength": 2}]),
+    ("slider", "timesteps"): slider_probe("timesteps", [200, 800]),
+    ("slider", "denoise_steps"): slider_probe("denoise_steps", 10),
+    ("slider", "rank"): slider_probe("rank", 8),
+    ("slider", "alpha"): slider_probe("alpha", 2.0),
+    ("slider", "conv_rank"): slider_probe("conv_rank", 2),
+    ("slider", "steps"): slider_probe("steps", 7),
+    ("slider", "lr"): slider_probe("lr", 0.002),
+    ("slider", "scheduler"): slider_probe("scheduler", "cosine"),
+    ("slider", "warmup_steps"): slider_probe("warmup_steps", 2),
+    ("slider", "batch_size"): slider_probe("batch_size", 2),
+    ("slider", "resolution"): slider_probe("resolution", 64),
+    ("slider", "seed"): slider_probe("seed", 9),
+    ("slider", "mixed_precision"): slider_probe("mixed_precision", "bf16"),
+    ("slider", "gradient_checkpointing"): slider_probe("gradient_checkpointing", True),
+    ("slider", "over"): slider_probe("over", [{"path": "b.safetensors", "weight": 0.5}]),
+    ("slider", "metadata.lorabias_role"): slider_probe("metadata", {"lorabias_role": "slider"}),
+    ("slider", "metadata.lorabias_over"): slider_probe("metadata", {"lorabias_over": [{"name": "c", "weight": 1}]}),
+    ("slider", "output"): slider_probe("output", "/tmp/y.safetensors"),
+    ("slider", "save_precision"): slider_probe("save_precision", "float"),
+    ("slider", "clip_skip"): slider_probe("clip_skip", 2),
     # export
     ("export", "checkpoint"): resolves_model("export.py"),
     ("export", "lora"): _export_field("lora"),
@@ -339,6 +384,8 @@ ACCEPTS = {  # (method, field) → refuses (raises EngineError) a value the engi
     ("train", "mixed_precision"): _train_accepts("mixed_precision"),
     ("train", "metadata.lorabias_lock"): None,  # any string is recorded as given
     ("sample", "scheduler"): _sample_scheduler,
+    ("slider", "scheduler"): lambda v: parse_slider({**BASE_SLIDER, "scheduler": v}, 32),
+    ("slider", "mixed_precision"): lambda v: parse_slider({**BASE_SLIDER, "mixed_precision": v}, 32),
     ("export", "dtype"): lambda v: _export_accepts(v),
 }
 
@@ -358,6 +405,15 @@ DEFAULTS = {  # (method, field) → the engine's value when the core leaves the 
     ("sample", "steps"): lambda: sample_options({}, "sd15")["steps"],
     ("sample", "scheduler"): lambda: sample_options({}, "sd15")["scheduler"],
     ("export", "dtype"): lambda: DEFAULT_EXPORT_DTYPE,
+    ("slider", "rank"): lambda: parse_slider(dict(BASE_SLIDER), 32).rank,
+    ("slider", "conv_rank"): lambda: parse_slider(dict(BASE_SLIDER), 32).conv_rank,
+    ("slider", "steps"): lambda: parse_slider(dict(BASE_SLIDER), 32).steps,
+    ("slider", "lr"): lambda: parse_slider(dict(BASE_SLIDER), 32).lr,
+    ("slider", "scheduler"): lambda: parse_slider(dict(BASE_SLIDER), 32).scheduler,
+    ("slider", "warmup_steps"): lambda: parse_slider(dict(BASE_SLIDER), 32).warmup_steps,
+    ("slider", "seed"): lambda: parse_slider(dict(BASE_SLIDER), 32).seed,
+    ("slider", "mixed_precision"): lambda: parse_slider(dict(BASE_SLIDER), 32).mixed_precision,
+    ("slider", "gradient_checkpointing"): lambda: parse_slider(dict(BASE_SLIDER), 32).gradient_checkpointing,
 }
 
 

@@ -4,6 +4,7 @@ import { isAlias, isCollection, isMap, isScalar, isSeq, Node, Pair, Scalar, visi
 import { CELL_KINDS, kindSpan, nodeSpan, pairAt, parseCell, ParsedCell, Span, spanOf } from './cells';
 import { MAX_PROBLEMS_PER_CELL, Problem } from './problems';
 import { schemaProblems } from './schemaCheck';
+import { sliderProblems } from './sliderRules';
 import { cellSchema, SchemaNode, walkSchema } from './schemaNav';
 import { closest } from './suggest';
 import type { OutputTarget } from './outputTarget';
@@ -151,10 +152,11 @@ function crossCellProblems(cells: ParsedCell[], bodies: Map<number, Node>, opts:
       add(cell, nodeSpan(cell, pairAt(cell.doc!, [cell.kind, 'on_fail'])?.key as Node), 'on-fail-without-until',
         '`on_fail` has no effect without `until:` (there is no constraint to fail): add `until: { fidelity: 0.9 }` or remove `on_fail`', 'warning');
     }
-    if (cell.kind === 'target' && get('model') === undefined) {
+    if ((cell.kind === 'target' || cell.kind === 'slider') && get('model') === undefined) {
       const over = get('over');
-      if (!isSeq(over) || over.items.length === 0) add(cell, kindSpan(cell), 'target-model', 'a `target` cell needs `model:` when it has no `over:` biases');
+      if (!isSeq(over) || over.items.length === 0) add(cell, kindSpan(cell), 'target-model', `a \`${cell.kind}\` cell needs \`model:\` when it has no \`over:\` biases`);
     }
+    if (cell.kind === 'slider') out.push(...sliderProblems(cell, body));
     if (cell.kind === 'preview' && isMap(body)) {
       const count = (k: string, d: number) => { const n = get(k); return isSeq(n) ? n.items.length : d; };
       const images = count('weights', 2) * count('seeds', 1) * count('prompts', 1) * (1 + count('compare', 0));

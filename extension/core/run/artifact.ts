@@ -22,7 +22,7 @@ export interface LoraArtifact {
 /** The artifact a finished LoRA cell recorded, with its file made absolute. */
 export function readLoraArtifact(name: string, u: { manifest: Manifest; dir: string }): LoraArtifact {
   const a = u.manifest.artifact;
-  if (!a) throw Object.assign(new Error(`\`${name}\` is a ${u.manifest.kind} cell, not a LoRA (bias or target); name a bias or target cell`), { code: 'E_CELL' });
+  if (!a) throw Object.assign(new Error(`\`${name}\` is a ${u.manifest.kind} cell, not a LoRA (bias, target or slider); name one of those`), { code: 'E_CELL' });
   return { ...a, lora: path.resolve(u.dir, a.lora), over: a.over.map((o) => ({ ...o })) };
 }
 

@@ -107,6 +107,11 @@ function recordingEngine(requests: Request[]) {
         }
         return { images };
       }
+      if (method === 'slider') {
+        fs.mkdirSync(path.dirname(String(params.output)), { recursive: true });
+        fs.writeFileSync(String(params.output), 'slider');
+        return { path: params.output, steps_done: params.steps ?? 500, final_loss: 0.1, seconds: 0.1, its: 1, losses: [0.2, 0.1], anchor_losses: null };
+      }
       if (method === 'lora_info') return { format: 'kohya LoRA', modules: 3, total: 3, skipped: {} };
       if (method === 'export') return { path: params.to, keys: 3, sha256: 'ab'.repeat(32), dtype: params.dtype ?? 'fp16', sshs_model_hash: 'cd'.repeat(32) };
       throw new Error(`unexpected method ${method}`);

@@ -18,7 +18,7 @@ const labels = (cell: number, line: number, col: number) => completeAt(cells, ce
 describe('completion', () => {
   it('offers every cell kind as a snippet at the top of an empty cell', () => {
     const entries = completeAt(cells, 5, 0, 0);
-    assert.deepEqual(entries.map((e) => e.label), ['markdown', 'model', 'dataset', 'analyze', 'bias', 'target', 'preview', 'export']);
+    assert.deepEqual(entries.map((e) => e.label), ['markdown', 'model', 'dataset', 'analyze', 'bias', 'target', 'slider', 'preview', 'export']);
     const bias = entries.find((e) => e.label === 'bias')!;
     assert.equal(bias.isSnippet, true);
     assert.equal(bias.insertText, 'bias:\n  name: ${1}\n  model: ${2}\n  $0');

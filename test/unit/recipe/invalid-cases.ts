@@ -10,10 +10,11 @@ export interface InvalidCase {
 const M = 'model:\n  name: base\n  checkpoint: builtin:tiny-shapes\n---\n';
 const D = 'dataset:\n  name: data\n  images: data\n---\n';
 const MD = M + D;
+const S = 'slider:\n  name: s\n  model: base\n  target: circle\n';
 
 export const INVALID_CASES: InvalidCase[] = [
   { name: 'misspelt cell kind', text: 'modle:\n  name: base\n', expect: { line: 1, col: 1, code: 'unknown-kind', message: 'unknown cell kind `modle`; did you mean `model`?', fix: 'model' } },
-  { name: 'unknown kind far from any', text: 'training:\n  steps: 3\n', expect: { line: 1, col: 1, code: 'unknown-kind', message: 'unknown cell kind `training`; use one of: markdown, model, dataset, analyze, bias, target, preview, export' } },
+  { name: 'unknown kind far from any', text: 'training:\n  steps: 3\n', expect: { line: 1, col: 1, code: 'unknown-kind', message: 'unknown cell kind `training`; use one of: markdown, model, dataset, analyze, bias, target, slider, preview, export' } },
   { name: 'misspelt key', text: 'model:\n  name: base\n  checkpint: builtin:tiny-shapes\n', expect: { line: 3, col: 3, code: 'unknown-key', message: 'unknown key `checkpint` in a `model` cell; did you mean `checkpoint`?', fix: 'checkpoint' } },
   { name: 'key from another cell kind', text: MD + 'bias:\n  name: c\n  model: base\n  dataset: data\n  over: [x]\n', expect: { line: 13, col: 3, code: 'unknown-key', message: 'unknown key `over` in a `bias` cell; expected one of: name, model, dataset, file, lock, weight, rank, alpha, conv_rank, conv_alpha, steps, lr, scheduler, warmup_steps, batch_size, resolution, seed, mixed_precision, gradient_checkpointing, train_text_encoder, min_snr_gamma, noise_offset, checkpoint_every, until, on_fail' } },
   { name: 'missing required key', text: M + 'bias:\n  model: base\n  dataset: x\n', expect: { line: 5, col: 1, code: 'missing-key', message: 'a `bias` cell needs `name:`' } },
@@ -53,7 +54,7 @@ export const INVALID_CASES: InvalidCase[] = [
   { name: 'duplicate key', text: 'model:\n  name: a\n  name: b\n', expect: { line: 3, col: 3, code: 'yaml', message: 'this key appears twice in the same mapping: keep one' } },
   { name: 'unclosed flow list', text: 'preview:\n  lora: t\n  prompts: [a, b\n', expect: { line: 3, col: 17, code: 'yaml', message: 'YAML: Flow sequence in block collection must be sufficiently indented and end with a ]' } },
   { name: 'unclosed quote', text: 'model:\n  name: "base\n', expect: { line: 2, col: 14, code: 'yaml', message: 'YAML: Missing closing "quote' } },
-  { name: 'a list instead of a cell', text: '- model\n- base\n', expect: { line: 1, col: 1, code: 'not-a-cell', message: 'a cell is a mapping with one key, its kind (markdown, model, dataset, analyze, bias, target, preview, export), e.g. `model:`' } },
+  { name: 'a list instead of a cell', text: '- model\n- base\n', expect: { line: 1, col: 1, code: 'not-a-cell', message: 'a cell is a mapping with one key, its kind (markdown, model, dataset, analyze, bias, target, slider, preview, export), e.g. `model:`' } },
   { name: 'forgotten separator', text: 'model:\n  name: a\ndataset:\n  name: d\n', expect: { line: 3, col: 1, code: 'second-kind', message: 'a cell has one top-level key, its kind; `dataset` belongs inside `model:` (indent it) or in a new cell after a `---` line' } },
   { name: 'empty cell body', text: 'model:\n', expect: { line: 1, col: 1, code: 'empty-value', message: '`model` is empty: add its keys on the lines below, indented' } },
   { name: 'key with no value', text: MD + 'bias:\n  name: c\n  model: base\n  dataset: data\n  rank:\n', expect: { line: 13, col: 3, code: 'empty-value', message: '`rank` is empty: give it a whole number' } },
@@ -66,8 +67,17 @@ export const INVALID_CASES: InvalidCase[] = [
   { name: 'clip skip too large', text: 'model:\n  name: m\n  checkpoint: builtin:tiny-shapes\n  clip_skip: 13\n', expect: { line: 4, col: 14, code: 'out-of-range', message: '`clip_skip` must be at most 12 (got 13)' } },
   { name: 'empty image list', text: 'dataset:\n  name: d\n  images: []\n', expect: { line: 3, col: 11, code: 'too-few', message: '`images` needs at least 1 entry' } },
   { name: 'empty concept', text: D + 'analyze:\n  dataset: data\n  concept: ""\n', expect: { line: 7, col: 12, code: 'empty-value', message: '`concept` must not be empty' } },
-  { name: 'plain text cell', text: M + 'hello there\n', expect: { line: 5, col: 1, code: 'not-a-cell', message: 'a cell is a mapping with one key, its kind (markdown, model, dataset, analyze, bias, target, preview, export), e.g. `model:`' } },
+  { name: 'plain text cell', text: M + 'hello there\n', expect: { line: 5, col: 1, code: 'not-a-cell', message: 'a cell is a mapping with one key, its kind (markdown, model, dataset, analyze, bias, target, slider, preview, export), e.g. `model:`' } },
   { name: 'list as a key inside a cell', text: M + 'dataset:\n  name: d\n  images: data\n  ? [a, b]\n  : 1\n', expect: { line: 8, col: 5, code: 'complex-key', message: 'a key must be a plain name (e.g. `rank:`), not a list or mapping (a `? ` key)' } },
   { name: 'mapping as a nested key', text: MD + 'bias:\n  name: c\n  model: base\n  dataset: data\n  until:\n    ? { fidelity: 1 }\n    : 0.9\n', expect: { line: 14, col: 7, code: 'complex-key', message: 'a key must be a plain name (e.g. `rank:`), not a list or mapping (a `? ` key)' } },
   { name: 'list as a cell kind', text: M + '? [a, b]\n: 1\n', expect: { line: 5, col: 3, code: 'complex-key', message: 'a cell\'s key is its kind, a plain name (e.g. `model:`), not a list or mapping (a `? ` key)' } },
+{ name: 'slider without a model', text: 'slider:\n  name: s\n  target: circle\n  positive: large\n', expect: { line: 1, col: 1, code: 'target-model', message: 'a `slider` cell needs `model:` when it has no `over:` biases' } },
+  { name: 'slider without a positive pole', text: M + S, expect: { line: 5, col: 1, code: 'missing-key', message: 'a `slider` cell needs `positive:`' } },
+  { name: 'slider timesteps that are not a window', text: M + S + '  positive: large\n  timesteps: [800, 200]\n', expect: { line: 10, col: 14, code: 'slider-timesteps', message: '`timesteps: [800, 200]` is not a window: write [min, max] with min below max, e.g. [200, 1000]' } },
+  { name: 'slider timestep above 1000', text: M + S + '  positive: large\n  timesteps: [0, 1200]\n', expect: { line: 10, col: 18, code: 'out-of-range', message: '`timesteps[1]` must be at most 1000 (got 1200)' } },
+  { name: 'slider poles that are the same prompt', text: M + S + '  positive: large\n  negative: large\n', expect: { line: 10, col: 13, code: 'slider-poles', message: '`positive` and `negative` are the same prompt, so the slider has no direction: make them the two ends (e.g. `large, {target}` and `small, {target}`)' } },
+  { name: 'slider prompt with a misspelt placeholder', text: M + S + '  positive: "large, {targt}"\n', expect: { line: 9, col: 13, severity: 'warning', code: 'slider-placeholder', message: '`{targt}` in `positive` is not replaced: the only placeholder is `{target}` (the target prompt)' } },
+  { name: 'slider anchor with a misspelt key', text: M + S + '  positive: large\n  anchors:\n    - { prompt: red, strenght: 2 }\n', expect: { line: 11, col: 22, code: 'unknown-key', message: 'unknown key `strenght` in `anchors[0]`; did you mean `strength`?', fix: 'strength' } },
+  { name: 'slider over: names a model', text: M + 'slider:\n  name: s\n  over: [base]\n  target: circle\n  positive: large\n', expect: { line: 7, col: 10, code: 'wrong-kind-ref', message: '`base` is a model cell, but a bias cell is needed here' } },
+  { name: 'slider guidance of zero', text: M + S + '  positive: large\n  guidance: 0\n', expect: { line: 10, col: 13, code: 'out-of-range', message: '`guidance` must be more than 0 (got 0)' } },
 ];

@@ -5,6 +5,7 @@ import { runDataset } from './dataset';
 import { runExport } from './export';
 import { runModel } from './model';
 import { runPreview } from './preview';
+import { runSlider } from './slider';
 import { runBias, runTarget } from './train';
 
 const HANDLERS: Record<string, CellHandler> = {
@@ -13,6 +14,7 @@ const HANDLERS: Record<string, CellHandler> = {
   analyze: runAnalyze,
   bias: runBias,
   target: runTarget,
+  slider: runSlider,
   preview: runPreview,
   export: runExport,
 };

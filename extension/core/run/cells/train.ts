@@ -88,7 +88,7 @@ async function train(ctx: CellContext, params: Record<string, unknown>, handed: 
 }
 
 /** The family the model cell reported (for the artifact). */
-function familyOf(ctx: CellContext, modelName: string): string | undefined {
+export function familyOf(ctx: CellContext, modelName: string): string | undefined {
   const f = ctx.upstream(modelName).manifest.figures.family;
   return typeof f === 'string' ? f : undefined;
 }
@@ -111,13 +111,9 @@ export const runBias: CellHandler = async (ctx) => {
 
 export const runTarget: CellHandler = async (ctx) => {
   const b = ctx.cell.body;
-  const over = ((b.over as unknown[]) ?? []).map((o) => (typeof o === 'string' ? { bias: o } : (o as { bias: string; weight?: number })));
-  const biases = over.map((o) => {
-    const a = readLoraArtifact(o.bias, ctx.upstream(o.bias));
-    return { name: o.bias, lora: a.lora, weight: o.weight ?? a.weight, model: a.model };
-  });
+  const biases = overBiases(ctx, b.over);
   const modelName = b.model ? String(b.model) : biases[0]?.model;
-  if (!modelName) throw Object.assign(new Error('a target without `over:` needs `model:`'), { code: 'E_CELL' });
+  if (!modelName) throw Object.assign(new Error(`a ${ctx.cell.kind} without \`over:\` needs \`model:\``), { code: 'E_CELL' });
   const params = trainParams(ctx, modelName, String(b.dataset));
   params.over = biases.map((x) => ({ path: x.lora, weight: x.weight }));
   params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })) };
@@ -150,4 +146,13 @@ interface LoraInfo { format: string; modules: number; total: number; skipped?: R
 
 function skippedWarnings(reports: unknown): string[] {
   return (Array.isArray(reports) ? (reports as LoraInfo[]) : []).filter((r) => r.warning).map((r) => `⚠ ${r.warning}`);
+}
+
+/** The bias cells of `over:` (names or `{bias, weight}`), read from their typed artifacts: file, multiplier, model. */
+export function overBiases(ctx: CellContext, over: unknown): { name: string; lora: string; weight: number; model: string }[] {
+  return ((over as unknown[] | undefined) ?? []).map((o) => {
+    const spec = typeof o === 'string' ? { bias: o } : (o as { bias: string; weight?: number });
+    const a = readLoraArtifact(spec.bias, ctx.upstream(spec.bias));
+    return { name: spec.bias, lora: a.lora, weight: spec.weight ?? a.weight, model: a.model };
+  });
 }

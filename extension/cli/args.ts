@@ -25,12 +25,13 @@ export function parseArgs(argv: string[]): Args {
       if (!v) throw new UsageError('--cell needs a cell name');
       args.cells.push(v);
     } else if (a.startsWith('--cell=')) args.cells.push(a.slice(7));
-    else if (a === '--python' || a === '--device') {
-      const v = argv[++i];
-      if (!v || v.startsWith('-')) throw new UsageError(`${a} needs a value`);
-      args[a === '--python' ? 'python' : 'device'] = v;
-    } else if (a.startsWith('--python=')) args.python = a.slice('--python='.length);
-    else if (a.startsWith('--device=')) args.device = a.slice('--device='.length);
+    else if (a === '--python' || a === '--device' || a.startsWith('--python=') || a.startsWith('--device=')) {
+      const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, argv[++i]];
+      if (!inline || inline.startsWith('-')) throw new UsageError(`${flag} needs a value`);
+      if (flag === '--device' && !/^(auto|cpu|cuda|cuda:[0-9]+)$/.test(inline)) throw new UsageError(`--device ${inline}: use auto, cpu, cuda or cuda:N`);
+      if (flag === '--python') args.python = inline;
+      else args.device = inline;
+    }
     else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
     else if (!args.command) args.command = a;
     else args.files.push(a);

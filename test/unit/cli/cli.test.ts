@@ -115,12 +115,12 @@ describe('lorabias run --python / --device', () => {
     assert.doesNotMatch(r.stderr, /unknown option/);
   });
 
-  it('sends --device to the engine (an unsupported device is refused by the engine, naming it)', () => {
+  it('sends --device to the engine (a CUDA device this CPU build of torch lacks is refused by the engine, naming it)', () => {
     fs.writeFileSync(path.join(dir, 'model.lorabias'), modelOnly);
-    const r = spawnSync(process.execPath, [cli, 'run', `--python=${venvPython}`, '--device', 'tpu', 'model.lorabias'],
+    const r = spawnSync(process.execPath, [cli, 'run', `--python=${venvPython}`, '--device', 'cuda:3', 'model.lorabias'],
       { cwd: dir, encoding: 'utf8', env: { ...process.env, LORABIAS_DEVICE: 'cpu' } });
     assert.equal(r.status, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /device 'tpu'/);
+    assert.match(r.stderr, /device 'cuda:3'/);
     assert.doesNotMatch(r.stderr, /unknown option/);
   });
 
@@ -128,6 +128,9 @@ describe('lorabias run --python / --device', () => {
     const r = run('run', 'model.lorabias', '--device');
     assert.equal(r.code, 2);
     assert.match(r.err, /--device needs a value/);
+    const bad = run('run', 'model.lorabias', '--device', 'tpu');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--device tpu: use auto, cpu, cuda or cuda:N/);
   });
 });
 

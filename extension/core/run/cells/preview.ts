@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { composeGrid } from '../../preview/grid';
-import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster } from '../../preview/leakage';
+import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster, ShapesLeakage, shapesLeakage } from '../../preview/leakage';
 import { normalizeTag } from '../../dataset/tags';
 import { tagLeakage, tagScores } from '../../preview/tagLeakage';
 import type { CellContext } from './context';
@@ -20,6 +20,7 @@ export const runPreview: CellHandler = async (ctx) => {
   const seeds = (b.seeds as number[] | undefined) ?? [1];
   const total = loras.length * weights.length * prompts.length * seeds.length;
   const sampled = new Map<string, Sampled[]>();
+  const shapes: ShapesLeakage[] = [];
   let done = 0;
   for (const name of loras) {
     const u = ctx.upstream(name);
@@ -37,6 +38,7 @@ export const runPreview: CellHandler = async (ctx) => {
       onEvent: (ev, data) => { if (ev === 'progress') { done = before + Number(data.step ?? 0); ctx.progress({ step: done, total }); } },
     });
     sampled.set(name, (r.images as Sampled[]).map((im) => ({ ...im, path: path.relative(ctx.outDir, im.path) })));
+    shapes.push(...shapesLeakage(name, r.shapes_leakage));
   }
   // Rows: each LoRA at each weight. Columns: each prompt × seed.
   const colLabels: string[] = [];
@@ -62,6 +64,12 @@ export const runPreview: CellHandler = async (ctx) => {
       '| LoRA | leakage ratio | intended (inside) | unintended (outside) |', '|---|---:|---:|---:|',
       ...leak.table.map((l) => `| ${l.lora} | ${l.ratio.toFixed(3)} | ${l.intended.toFixed(4)} | ${l.unintended.toFixed(4)} |`));
   } else if (leak.note) lines.push('', leak.note);
+  if (shapes.length) {
+    const f = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
+    lines.push('', 'Shapes read back (tiny-shapes): what each weight changes against weight 0 — a size LoRA should change the size only.', '',
+      '| LoRA | weight | size change | colour shift | background change | colour / size | background / size |', '|---|---:|---:|---:|---:|---:|---:|',
+      ...shapes.map((l) => `| ${l.lora} | ${l.weight} | ${f(l.sizeChange)} | ${f(l.colorShift)} | ${f(l.backgroundChange, 4)} | ${f(l.colorPerSize)} | ${f(l.backgroundPerSize, 4)} |`));
+  }
   const tagLeak = ctx.cell.body.tagger ? await previewTagLeakage(ctx, loras, sampled) : [];
   if (tagLeak.length) {
     const concept = (ctx.cell.body.tagger as { concept: string }).concept;
@@ -72,6 +80,7 @@ export const runPreview: CellHandler = async (ctx) => {
   return {
     files: { grid: 'grid.png', images: 'images.json' },
     figures: { images: images.length, loras, weights, prompts, seeds, leakage: leak.table.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })),
+      ...(shapes.length ? { shapesLeakage: shapes } : {}),
       ...(tagLeak.length ? { tagLeakage: tagLeak.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })) } : {}) },
     display: {
       title: `preview of ${loras.join(' vs ')}`,
@@ -86,10 +95,11 @@ export const runPreview: CellHandler = async (ctx) => {
 async function editMask(ctx: CellContext, lora: string, size: { width: number; height: number }): Promise<{ mask: Uint8Array; source: string } | undefined> {
   const b = ctx.cell.body;
   if (b.mask) return { mask: maskFromImage(await readRaster(path.resolve(ctx.recipeDir, String(b.mask)), size)), source: `mask ${b.mask}` };
-  const f = ctx.upstream(lora).manifest.figures as { dataset?: string; over?: { name: string }[] };
+  const f = ctx.upstream(lora).manifest.figures as { dataset?: string; over?: { name: string }[]; from?: string };
   const biasName = f.over?.[0]?.name;
-  if (!f.dataset || !biasName) return undefined;
-  const biasDataset = (ctx.upstream(biasName).manifest.figures as { dataset?: string }).dataset;
+  if (!f.dataset || (!biasName && !f.from)) return undefined;
+  // the pictures A the dataset A′ edits: a pair scheme's `from:`, else the first bias's dataset
+  const biasDataset = f.from ?? (ctx.upstream(biasName!).manifest.figures as { dataset?: string }).dataset;
   if (!biasDataset) return undefined;
   const list = (name: string) => {
     const u = ctx.upstream(name);

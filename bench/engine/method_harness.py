@@ -45,8 +45,10 @@ CANDIDATES = {
                      lr=3e-3, batch_size=4, seed=2),
     "pairdiff_hi": dict(images=LARGE, scheme="pair-difference", pair_images=SMALL, rank=4, alpha=1, steps=100,
                         lr=3e-3, batch_size=4, seed=2, timesteps=[500, 1000]),
+    "pairdiff_strong": dict(images=LARGE, scheme="pair-difference", pair_images=SMALL, rank=4, alpha=4, steps=100,
+                            lr=3e-3, batch_size=4, seed=2, timesteps=[500, 1000]),
     "pairdiff_1pair": dict(images=LARGE[:1], scheme="pair-difference", pair_images=SMALL[:1], rank=4, alpha=1,
-                           steps=100, lr=3e-3, batch_size=4, seed=2),
+                           steps=100, lr=3e-3, batch_size=4, seed=2, timesteps=[500, 1000]),
 }
 
 
@@ -79,6 +81,8 @@ def main() -> int:
     ap.add_argument("--families", default="abc")
     ap.add_argument("--weights", default="1,-1")
     ap.add_argument("--set", action="append", default=[], help="name.key=json (override a candidate's setting)")
+    ap.add_argument("--lora", action="append", default=[], help="name=path: measure an existing LoRA file")
+    ap.add_argument("--every", type=int, default=1, help="keep every n-th prompt of each family (a quick look)")
     ap.add_argument("--json")
     args = ap.parse_args()
     import torch
@@ -93,7 +97,9 @@ def main() -> int:
         name, key = k.split(".", 1)
         extra.setdefault(name, {})[key] = json.loads(v)
     with tempfile.TemporaryDirectory() as tmp:
-        if args.candidates:
+        if args.lora:
+            loras = dict(x.split("=", 1) for x in args.lora)
+        elif args.candidates:
             names = args.candidates.split(",")
             paths = train_all(model, reg, names, Path(tmp), extra, print)
             loras = {n: paths[n] for n in names}
@@ -103,7 +109,7 @@ def main() -> int:
             p = train_loras(model, reg, Path(tmp), log=print)
             loras = {"naive": p["naive"], "size": p["size"]}
         weights = [float(w) for w in args.weights.split(",")]
-        res = H.evaluate(model, loras, weights, tuple(args.families), args.split)
+        res = H.evaluate(model, loras, weights, tuple(args.families), args.split, log=print, every=args.every)
     print(f"\nsplit {args.split}, families {args.families}, {time.time() - t0:.0f} s\n")
     print(H.table(res))
     if "size" in res and "naive" in res and {1.0, -1.0} <= set(weights):

@@ -69,3 +69,25 @@ def test_preview_figures_from_files(tmp_path):
     assert set(rows) == {1.0, -1.0}
     assert rows[1.0]["size_change"] > 1.5 and rows[-1.0]["size_change"] < -0.2
     assert rows[1.0]["background_change"] < 0.005
+
+
+def test_a_tiny_family_weight_sweep_returns_the_harness_figures(random_tiny, registry, tmp_path):
+    from lorabias_engine.protocol import JobContext
+    from lorabias_engine.sample import sample
+    from lorabias_engine.train import train
+
+    png = tmp_path / "a.png"
+    from PIL import Image
+
+    Image.fromarray(render(SPEC)).save(png)
+    lora = train({"model_id": random_tiny.model_id, "images": [str(png)], "output": str(tmp_path / "l.safetensors"),
+                  "rank": 2, "steps": 2, "lr": 1e-2, "resolution": 32}, JobContext("t"), registry)
+    r = sample({"model_id": random_tiny.model_id, "prompts": ["circle, white background"], "seeds": [1, 2],
+                "loras": [{"path": lora["path"], "weight": 0}], "weights": [0, 1], "steps": 2,
+                "output_dir": str(tmp_path / "out")}, JobContext("s"), registry)
+    rows = r["shapes_leakage"]
+    assert [row["weight"] for row in rows] == [1] and rows[0]["pairs"] == 2
+    assert {"size_change", "color_shift", "background_change", "color_per_size", "background_per_size"} <= set(rows[0])
+    r = sample({"model_id": random_tiny.model_id, "prompts": ["circle"], "seeds": [1], "steps": 2,
+                "loras": [{"path": lora["path"], "weight": 1}], "output_dir": str(tmp_path / "o2")}, JobContext("s"), registry)
+    assert "shapes_leakage" not in r, "no weight 0 in the request: nothing to compare against"

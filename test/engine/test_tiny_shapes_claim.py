@@ -56,7 +56,7 @@ def test_size_lora_grows_at_plus_one_shrinks_at_minus_one_and_leaks_less_than_na
             assert c["lora"] is not None and c["lora"] < c["naive"], f"at {w:+g}: {k} of size {c['lora']} vs naive {c['naive']}"
 
 
-@pytest.mark.xfail(strict=True, reason="not reached on 2026-12-01 (docs/method.md): at +1 colour / size is 1.5x and "
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="not reached on 2026-12-01 (docs/method.md): at +1 colour / size is 1.5x and "
                    "background / size 1.1x below naive, at -1 4.6x and 2.1x; the bar asks 3x for both")
 def test_done_when_bar_a_third_of_naive_colour_and_background_per_unit_of_size(measured):
     res, bar = measured

@@ -44,6 +44,9 @@ def train_params(cells: dict, name: str, recipe_dir: Path) -> tuple[dict, list[s
     cell = cells[name]
     folder = lambda ds: recipe_dir / cells[ds]["images"]  # noqa: E731
     params = {k: cell[k] for k in TRAIN_KEYS if k in cell}
+    for k in ("lr", "alpha"):  # YAML 1.1 (PyYAML) reads 3e-3 as text; the extension's YAML 1.2 reads a number
+        if isinstance(params.get(k), str):
+            params[k] = float(params[k])
     params["images"] = images(folder(cell["dataset"]))
     if "until" in cell:
         params["until"] = {k: v for k, v in cell["until"].items() if k in ("fidelity", "every", "prompts", "seeds")}

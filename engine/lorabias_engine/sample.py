@@ -106,7 +106,7 @@ def sample(params: dict, ctx: JobContext, registry) -> dict:
                 atomic_write(dst, lambda tmp, src=e["path"]: shutil.copyfile(src, tmp))
             images.append({**e, "path": str(dst)})
         ctx.progress({"step": len(images), "total": len(images), "repeated": True}, force=True)
-        return {"images": images, "repeated": True}
+        return {"images": images, "repeated": True, **_shapes_figures(model, images)}
     images, total = [], len(prompts) * len(seeds) * (len(sweep) if sweep else 1)
     with loras_applied(model, loras, "s") as names:
         activate(model, names)
@@ -127,7 +127,17 @@ def sample(params: dict, ctx: JobContext, registry) -> dict:
     _REPEATS[key] = [dict(e) for e in images]
     while len(_REPEATS) > 64:
         _REPEATS.pop(next(iter(_REPEATS)))
-    return {"images": images}
+    return {"images": images, **_shapes_figures(model, images)}
+
+
+def _shapes_figures(model: LoadedModel, images: list[dict]) -> dict:
+    """On the tiny-shapes family, a weight sweep with 0 also gets the harness's figures per weight (size change,
+    colour shift, background change, … — lorabias_engine/shapes/harness.py), for the preview's leakage table."""
+    if model.family != "tiny" or not any(e.get("weight") == 0 for e in images):
+        return {}
+    from .shapes.harness import preview_leakage
+
+    return {"shapes_leakage": preview_leakage(images)}
 
 
 # Requests this worker has answered, by what determines their pixels (see _request_key).

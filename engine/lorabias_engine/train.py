@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from . import checkpoints, fidelity, memory
+from . import checkpoints, fidelity, memory, schemes
 from .distributed import SINGLE
 from .errors import Cancelled, bad_request
 from .export import write_lora, training_metadata
@@ -65,6 +65,11 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             report = apply_lora_file(model, bias["path"], f"bias{i}", float(bias.get("weight", 1.0)))
             over_reports.append({k: v for k, v in report.items() if k != "metadata"})
             adapters.append(f"bias{i}")
+        for i, bias in enumerate(cfg.negative_over):  # bipolar: the biases of the −1 phase
+            apply_lora_file(model, bias["path"], f"neg{i}", float(bias.get("weight", 1.0)))
+            adapters.append(f"neg{i}")
+        if cfg.scheme != "over-copier" and not cfg.cache:
+            raise bad_request(f"scheme {cfg.scheme!r} needs cached latents and text (cache: true)")
         if cfg.cache and not cfg.train_text_encoder:  # text embeddings once, through any bias text-encoder LoRA
             activate(model, adapters)
             with torch.no_grad():
@@ -97,6 +102,15 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             unet.enable_gradient_checkpointing()
         unet.train()
         forward = dist.wrap(unet)  # the UNet itself, or its DDP wrapper when several GPUs train together
+        scheme = None
+        if cfg.scheme != "over-copier":  # the pairs' originals (A), aligned with the dataset (A′)
+            pairs = load_dataset(cfg.pair_images, cfg.pair_captions, cfg.resolution)
+            with torch.no_grad():
+                pair_text = model.encode_prompts(pairs.captions)
+            scheme = schemes.PairScheme(cfg, model, forward, noise_scheduler, latents_all,
+                                        model.encode_images(pairs.pixels), cached_text, pair_text,
+                                        [a for a in adapters if a.startswith("bias")],
+                                        [a for a in adapters if a.startswith("neg")])
 
         # 5. Resume from a checkpoint of the same run, if asked and present.
         start, losses, history = 0, [], []
@@ -116,34 +130,36 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         for step in range(start + 1, cfg.steps + 1):
             ctx.check_cancelled("training")
             idx = torch.randint(0, n, (cfg.batch_size,), generator=gen)
-            # without caching, encode the image(s) every step, as a trainer that does not cache would
-            latents = latents_all[idx] if cfg.cache else model.encode_images(data.pixels[idx])
-            noise = torch.randn(latents.shape, generator=gen).to(device, latents.dtype)
-            if cfg.noise_offset:
-                noise = noise + cfg.noise_offset * torch.randn((latents.shape[0], latents.shape[1], 1, 1),
-                                                               generator=gen).to(device, latents.dtype)
-            timesteps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (cfg.batch_size,), generator=gen).to(device)
-            noisy = noise_scheduler.add_noise(latents, noise, timesteps)
-            with torch.autocast("cuda", dtype=amp_dtype) if use_amp else contextlib.nullcontext():
-                if cached_text is not None:
-                    text = cached_text[0][idx.to(cached_text[0].device)]
-                    cond = None if cached_text[1] is None else {"text_embeds": cached_text[1]["text_embeds"][idx.to(device)]}
-                else:
-                    with torch.set_grad_enabled(cfg.train_text_encoder):
-                        text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()], clip_skip=cfg.clip_skip)
-                added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
-                pred = forward(noisy, timesteps, text, added_cond_kwargs=added).sample
-            target = {"epsilon": noise, "sample": latents}.get(prediction_type) if prediction_type != "v_prediction" \
-                else noise_scheduler.get_velocity(latents, noise, timesteps)
-            loss = F.mse_loss(pred.float(), target.float(), reduction="none").flatten(1).mean(1)
-            if cfg.min_snr_gamma:
-                snr = alphas_cumprod[timesteps] / (1 - alphas_cumprod[timesteps])
-                # Hang et al. 2023: min(SNR, γ) divided by what the prediction type already weights by
-                divisor = {"epsilon": snr, "v_prediction": snr + 1, "sample": torch.ones_like(snr)}[prediction_type]
-                # (zero terminal SNR: snr 0 at the last step, where the epsilon weight's limit is 1)
-                weight = torch.nan_to_num(torch.clamp(snr, max=cfg.min_snr_gamma) / divisor, nan=1.0)
-                loss = loss * weight
-            loss = loss.mean()
+            if scheme is not None:  # bipolar / pair-difference (schemes.py)
+                loss = scheme.loss(step, idx, gen)
+            else:  # without caching, encode the image(s) every step, as a trainer that does not cache would
+                latents = latents_all[idx] if cfg.cache else model.encode_images(data.pixels[idx])
+                noise = torch.randn(latents.shape, generator=gen).to(device, latents.dtype)
+                if cfg.noise_offset:
+                    noise = noise + cfg.noise_offset * torch.randn((latents.shape[0], latents.shape[1], 1, 1),
+                                                                   generator=gen).to(device, latents.dtype)
+                timesteps = schemes.draw_timesteps(cfg.timesteps, cfg.batch_size, gen, noise_scheduler.config.num_train_timesteps).to(device)
+                noisy = noise_scheduler.add_noise(latents, noise, timesteps)
+                with torch.autocast("cuda", dtype=amp_dtype) if use_amp else contextlib.nullcontext():
+                    if cached_text is not None:
+                        text = cached_text[0][idx.to(cached_text[0].device)]
+                        cond = None if cached_text[1] is None else {"text_embeds": cached_text[1]["text_embeds"][idx.to(device)]}
+                    else:
+                        with torch.set_grad_enabled(cfg.train_text_encoder):
+                            text, cond = model.encode_prompts([data.captions[i] for i in idx.tolist()], clip_skip=cfg.clip_skip)
+                    added = model.added_cond(cond, cfg.resolution, cfg.resolution, cfg.batch_size)
+                    pred = forward(noisy, timesteps, text, added_cond_kwargs=added).sample
+                target = {"epsilon": noise, "sample": latents}.get(prediction_type) if prediction_type != "v_prediction" \
+                    else noise_scheduler.get_velocity(latents, noise, timesteps)
+                loss = F.mse_loss(pred.float(), target.float(), reduction="none").flatten(1).mean(1)
+                if cfg.min_snr_gamma:
+                    snr = alphas_cumprod[timesteps] / (1 - alphas_cumprod[timesteps])
+                    # Hang et al. 2023: min(SNR, γ) divided by what the prediction type already weights by
+                    divisor = {"epsilon": snr, "v_prediction": snr + 1, "sample": torch.ones_like(snr)}[prediction_type]
+                    # (zero terminal SNR: snr 0 at the last step, where the epsilon weight's limit is 1)
+                    weight = torch.nan_to_num(torch.clamp(snr, max=cfg.min_snr_gamma) / divisor, nan=1.0)
+                    loss = loss * weight
+                loss = loss.mean()
             if scaler is not None:
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
@@ -176,6 +192,8 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
                     "run_hash": cfg.run_hash(), "step": step, "lora": extract_kohya(model, "target", torch.float32),
                     "optimizer": optimizer.state_dict(), "lr_scheduler": lr_schedule.state_dict(),
                     "generator": gen.get_state(), "losses": losses, "fidelity_history": history})
+        if scheme is not None:
+            scheme.finish()
         ctx.check_cancelled("training")
         if cfg.until and not held and (not history or history[-1]["step"] != step):
             fid_value = fidelity.measure(model, data.pixels / 2 + 0.5, cfg.until.prompts or data.captions[:1],

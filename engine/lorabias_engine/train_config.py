@@ -48,6 +48,11 @@ class TrainConfig:
     resume: bool = False
     cache: bool = True
     save_precision: str = "fp16"
+    scheme: str = "over-copier"
+    pair_images: list[str] | None = None
+    pair_captions: list[str] | None = None
+    negative_over: list[dict] = field(default_factory=list)
+    timesteps: list[int] | None = None
     metadata: dict = field(default_factory=dict)
 
     def run_hash(self) -> str:
@@ -106,6 +111,31 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
         resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)),
         save_precision=choice(params, "save_precision", ("fp16", "bf16", "float"), "fp16"),
         metadata=get(params, "metadata", dict, {}))
+    _parse_scheme(params, cfg)
     if cfg.warmup_steps < 0 or cfg.warmup_steps > cfg.steps:
         raise bad_request("warmup_steps must be between 0 and steps")
     return cfg
+
+
+def _parse_scheme(params: dict, cfg: TrainConfig) -> None:
+    """scheme, pair_images (A, aligned with images = A′), pair_captions, negative_over, timesteps [lo, hi)."""
+    from .schemes import SCHEMES
+
+    cfg.scheme = choice(params, "scheme", SCHEMES, "over-copier")
+    cfg.pair_images = get(params, "pair_images", list, None)
+    cfg.pair_captions = get(params, "pair_captions", list, None)
+    cfg.negative_over = get(params, "negative_over", list, [])
+    for spec in cfg.negative_over:
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise bad_request("each entry of params.negative_over must be {path, weight}")
+    if cfg.scheme != "over-copier":
+        if not cfg.pair_images or len(cfg.pair_images) != len(cfg.images):
+            raise bad_request(f"scheme {cfg.scheme!r} needs params.pair_images: one original (A) per image of the "
+                              f"dataset (A′), {len(cfg.images)} in all")
+        if cfg.train_text_encoder:
+            raise bad_request(f"scheme {cfg.scheme!r} trains the UNet only; drop train_text_encoder")
+    ts = get(params, "timesteps", list, None)
+    if ts is not None:
+        if len(ts) != 2 or not all(isinstance(t, int) for t in ts) or not 0 <= ts[0] < ts[1] <= 1000:
+            raise bad_request(f"params.timesteps must be [lo, hi] with 0 <= lo < hi <= 1000, got {ts}")
+        cfg.timesteps = ts

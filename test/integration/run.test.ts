@@ -54,6 +54,9 @@ describe('lorabias run (real engine, tiny model, CPU)', () => {
     assert.equal(preview.leakage.length, 1, 'leakage of the previewed LoRA, measured against where a2 differs from a');
     assert.equal(preview.leakage[0].lora, 'slider');
     assert.ok(Number.isFinite(preview.leakage[0].ratio) && preview.leakage[0].intended >= 0);
+    // on tiny-shapes the engine reads the shapes back: one row per LoRA and weight ≠ 0
+    assert.deepEqual(preview.shapesLeakage.map((l: { lora: string; weight: number }) => [l.lora, l.weight]), [['slider', 1]]);
+    assert.ok(preview.shapesLeakage[0].pairs >= 1 && 'backgroundChange' in preview.shapesLeakage[0]);
     const out = path.join(dir, 'out/slider.safetensors');
     assert.equal(r.lines[6].artifacts.lora, out);
     const bytes = fs.readFileSync(out);

@@ -79,3 +79,32 @@ export function leakage(lora: string, pairs: { before: Raster; after: Raster }[]
 function sameSize(a: Raster, b: Raster): void {
   if (a.width !== b.width || a.height !== b.height) throw new Error(`images differ in size: ${a.width}×${a.height} and ${b.width}×${b.height}`);
 }
+
+// On `builtin:tiny-shapes` the engine also reads every sample back (shape area, colour, background) and reports,
+// per weight w ≠ 0 against weight 0 with the same prompt and seed (engine/lorabias_engine/shapes/harness.py):
+// the size change (relative area), the colour shift of the shape (RGB distance, 0–1), the background change
+// (mean pixel change where both pictures are background, 0–1), the share of shape kinds that changed, and the
+// last three per unit of size change (null when the size changed by 5% or less).
+export interface ShapesLeakage {
+  lora: string;
+  weight: number;
+  sizeChange: number | null;
+  colorShift: number | null;
+  backgroundChange: number | null;
+  shapeChange: number | null;
+  colorPerSize: number | null;
+  backgroundPerSize: number | null;
+  pairs: number;
+  valid: number;
+}
+
+/** The engine's `shapes_leakage` entries (snake_case) as typed rows of one LoRA. */
+export function shapesLeakage(lora: string, raw: unknown): ShapesLeakage[] {
+  if (!Array.isArray(raw)) return [];
+  const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  return raw.map((r: Record<string, unknown>) => ({
+    lora, weight: Number(r.weight), sizeChange: num(r.size_change), colorShift: num(r.color_shift),
+    backgroundChange: num(r.background_change), shapeChange: num(r.shape_change), colorPerSize: num(r.color_per_size),
+    backgroundPerSize: num(r.background_per_size), pairs: Number(r.pairs ?? 0), valid: Number(r.valid ?? 0),
+  }));
+}

@@ -3,6 +3,7 @@
 // only the text/markdown fallback, written from the same data with everything that came from files and recipes
 // escaped. No layer reads text back.
 import { mdCode, mdText } from '../text/markdownEscape';
+import type { ShapesLeakage } from './leakage';
 
 export interface GridRowInfo { lora: string; weight: number }
 
@@ -44,6 +45,17 @@ export function leakageTable(rows: LeakageFigures[], source?: string): FigureTab
     caption: `Leakage${source ? ` (${source})` : ''}: change outside the edited region per unit of change inside it — lower is better.`,
     columns: [{ label: 'LoRA' }, { label: 'leakage ratio', digits: 3 }, { label: 'intended (inside)', digits: 4 }, { label: 'unintended (outside)', digits: 4 }],
     rows: rows.map((l) => [l.lora, l.ratio, l.intended, l.unintended]),
+  };
+}
+
+/** tiny-shapes: the shapes read back from each weight's pictures against weight 0 (see leakage.ts `shapesLeakage`). */
+export function shapesTable(rows: ShapesLeakage[]): FigureTable {
+  return {
+    id: 'shapesLeakage',
+    caption: 'Shapes read back (tiny-shapes): what each weight changes against weight 0 — a size LoRA should change the size only.',
+    columns: [{ label: 'LoRA' }, { label: 'weight' }, { label: 'size change', digits: 3 }, { label: 'colour shift', digits: 3 },
+      { label: 'background change', digits: 4 }, { label: 'colour / size', digits: 3 }, { label: 'background / size', digits: 4 }],
+    rows: rows.map((l) => [l.lora, l.weight, l.sizeChange, l.colorShift, l.backgroundChange, l.colorPerSize, l.backgroundPerSize]),
   };
 }
 

@@ -157,6 +157,12 @@ function crossCellProblems(cells: ParsedCell[], bodies: Map<number, Node>, opts:
       if (!isSeq(over) || over.items.length === 0) add(cell, kindSpan(cell), 'target-model', `a \`${cell.kind}\` cell needs \`model:\` when it has no \`over:\` biases`);
     }
     if (cell.kind === 'slider') out.push(...sliderProblems(cell, body));
+    if (cell.kind === 'target') {
+      const scheme = get('scheme');
+      const name = isScalar(scheme) ? String(scheme.value) : 'over-copier';
+      if (name !== 'over-copier' && get('from') === undefined) add(cell, nodeSpan(cell, scheme as Node), 'scheme-from', `\`scheme: ${name}\` needs \`from:\`, the dataset cell of the original pictures (A) that \`dataset:\` edits`);
+      if (name === 'bipolar' && get('negative_over') === undefined) add(cell, nodeSpan(cell, scheme as Node), 'scheme-negative', '`scheme: bipolar` needs `negative_over:`, a bias (copier) of the dataset\'s pictures A′ to train weight −1 over');
+    }
     if (cell.kind === 'preview' && isMap(body)) {
       const count = (k: string, d: number) => { const n = get(k); return isSeq(n) ? n.items.length : d; };
       const images = count('weights', 2) * count('seeds', 1) * count('prompts', 1) * (1 + count('compare', 0));

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
-import { change, differenceMask, leakage, maskFromImage, Raster, readRaster } from '../../../extension/core/preview/leakage';
+import { change, differenceMask, leakage, maskFromImage, Raster, readRaster, shapesLeakage } from '../../../extension/core/preview/leakage';
 
 /** A 20×20 grey image; `paint(x, y)` may return a new value for a pixel (all three channels). */
 function raster(paint: (x: number, y: number) => number | undefined = () => undefined, base = 100): Raster {
@@ -54,5 +54,17 @@ describe('leakage', () => {
 
   it('refuses images of different sizes instead of comparing the wrong pixels', () => {
     assert.throws(() => change(raster(), { width: 10, height: 10, data: new Uint8Array(300) }, mask), /differ in size/);
+  });
+
+  it('reads the engine\'s tiny-shapes figures into typed rows, missing values as null', () => {
+    const rows = shapesLeakage('size', [
+      { weight: 1, size_change: 0.8, color_shift: 0.05, background_change: 0.002, shape_change: 0.1, color_per_size: 0.0625, background_per_size: 0.0025, pairs: 8, valid: 8 },
+      { weight: -1, size_change: 0.01, color_shift: 0.02, background_change: null, color_per_size: null, pairs: 8, valid: 7 },
+    ]);
+    assert.deepEqual(rows[0], { lora: 'size', weight: 1, sizeChange: 0.8, colorShift: 0.05, backgroundChange: 0.002, shapeChange: 0.1, colorPerSize: 0.0625, backgroundPerSize: 0.0025, pairs: 8, valid: 8 });
+    assert.equal(rows[1].colorPerSize, null);
+    assert.equal(rows[1].backgroundChange, null);
+    assert.equal(rows[1].shapeChange, null);
+    assert.deepEqual(shapesLeakage('x', undefined), []);
   });
 });

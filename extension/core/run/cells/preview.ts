@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { composeGrid } from '../../preview/grid';
-import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster } from '../../preview/leakage';
+import { differenceMask, Leakage, leakage, maskFromImage, Raster, readRaster, ShapesLeakage, shapesLeakage } from '../../preview/leakage';
 import { normalizeTag } from '../../dataset/tags';
-import { FigureTable, leakageTable, PreviewData, previewMarkdown, tagLeakageTable } from '../../preview/previewData';
+import { FigureTable, leakageTable, PreviewData, previewMarkdown, shapesTable, tagLeakageTable } from '../../preview/previewData';
 import { tagLeakage, tagScores } from '../../preview/tagLeakage';
 import type { CellContext } from './context';
 import { CellHandler, modelParams } from './context';
@@ -21,6 +21,7 @@ export const runPreview: CellHandler = async (ctx) => {
   const seeds = (b.seeds as number[] | undefined) ?? [1];
   const total = loras.length * weights.length * prompts.length * seeds.length;
   const sampled = new Map<string, Sampled[]>();
+  const shapes: ShapesLeakage[] = [];
   let done = 0;
   for (const name of loras) {
     const a = readLoraArtifact(name, ctx.upstream(name));
@@ -37,6 +38,7 @@ export const runPreview: CellHandler = async (ctx) => {
       onEvent: (ev, data) => { if (ev === 'progress') { done = before + Number(data.step ?? 0); ctx.progress({ step: done, total }); } },
     });
     sampled.set(name, (r.images as Sampled[]).map((im) => ({ ...im, path: path.relative(ctx.outDir, im.path) })));
+    shapes.push(...shapesLeakage(name, r.shapes_leakage));
   }
   // Rows: each LoRA at each weight. Columns: each prompt × seed.
   const colLabels: string[] = [];
@@ -59,6 +61,7 @@ export const runPreview: CellHandler = async (ctx) => {
   const tagLeak = ctx.cell.body.tagger ? await previewTagLeakage(ctx, loras, sampled) : [];
   const tables: FigureTable[] = [];
   if (leak.table.length) tables.push(leakageTable(leak.table, leak.source));
+  if (shapes.length) tables.push(shapesTable(shapes));
   if (tagLeak.length) tables.push(tagLeakageTable(tagLeak, (ctx.cell.body.tagger as { concept: string }).concept));
   const data: PreviewData = {
     type: 'preview',
@@ -70,6 +73,7 @@ export const runPreview: CellHandler = async (ctx) => {
   return {
     files: { grid: 'grid.png', images: 'images.json' },
     figures: { images: images.length, loras, weights, prompts, seeds, leakage: leak.table.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })),
+      ...(shapes.length ? { shapesLeakage: shapes } : {}),
       ...(tagLeak.length ? { tagLeakage: tagLeak.map(({ lora, ratio, intended, unintended }) => ({ lora, ratio, intended, unintended })) } : {}) },
     display: {
       title: `preview of ${loras.join(' vs ')}`,
@@ -85,9 +89,11 @@ async function editMask(ctx: CellContext, lora: string, size: { width: number; h
   const b = ctx.cell.body;
   if (b.mask) return { mask: maskFromImage(await readRaster(path.resolve(ctx.recipeDir, String(b.mask)), size)), source: `mask ${b.mask}` };
   const f = readLoraArtifact(lora, ctx.upstream(lora));
+  const from = (ctx.upstream(lora).manifest.figures as { from?: string }).from;
   const biasName = f.over[0]?.name;
-  if (!f.dataset || !biasName) return undefined;
-  const biasDataset = readLoraArtifact(biasName, ctx.upstream(biasName)).dataset;
+  if (!f.dataset || (!biasName && !from)) return undefined;
+  // the pictures A the dataset A′ edits: a pair scheme's `from:`, else the first bias's dataset
+  const biasDataset = from ?? readLoraArtifact(biasName!, ctx.upstream(biasName!)).dataset;
   if (!biasDataset) return undefined;
   const list = (name: string) => {
     const u = ctx.upstream(name);

@@ -117,6 +117,33 @@ export const runTarget: CellHandler = async (ctx) => {
   const params = trainParams(ctx, modelName, String(b.dataset));
   params.over = biases.map((x) => ({ path: x.lora, weight: x.weight }));
   params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })) };
+
+/** `scheme:`, `from:`, `negative_over:`, `timesteps:` of a target cell → the engine's train parameters. */
+function schemeParams(ctx: CellContext, params: Record<string, unknown>): { from?: string; line?: string } {
+  const b = ctx.cell.body;
+  if (b.timesteps) params.timesteps = b.timesteps;
+  const scheme = (b.scheme as string | undefined) ?? 'over-copier';
+  if (scheme === 'over-copier') return {};
+  if (!b.from) throw Object.assign(new Error(`\`scheme: ${scheme}\` needs \`from:\`, the dataset cell of the original pictures (A) that \`${b.dataset}\` edits`), { code: 'E_CELL' });
+  const originals = new Map(datasetImages(ctx, String(b.from)).map((im) => [path.basename(im.path), im]));
+  const pairs = (params.images as string[]).map((p) => {
+    const a = originals.get(path.basename(p));
+    if (!a) throw Object.assign(new Error(`\`${b.dataset}\` has ${path.basename(p)} but \`${b.from}\` has no picture of that name: a pair needs the same file name in both`), { code: 'E_DATASET' });
+    return a;
+  });
+  params.scheme = scheme;
+  params.pair_images = pairs.map((a) => a.path);
+  params.pair_captions = pairs.map((a) => a.caption ?? '');
+  const negative = ((b.negative_over as string[] | undefined) ?? []).map((n) => ({ name: n, path: readLoraArtifact(n, ctx.upstream(n)).lora }));
+  if (scheme === 'bipolar') {
+    if (!negative.length) throw Object.assign(new Error('`scheme: bipolar` needs `negative_over:`, a bias (copier) of the dataset\'s pictures A′ to train weight −1 over'), { code: 'E_CELL' });
+    params.negative_over = negative.map((x) => ({ path: x.path, weight: 1 }));
+  }
+  const how = scheme === 'bipolar' ? `bipolar: +1 on \`${b.dataset}\` over ${(params.over as unknown[]).length} bias(es), −1 on \`${b.from}\` over ${negative.map((x) => `\`${x.name}\``).join(', ')}`
+    : `pair difference: ${pairs.length} pair(s) \`${b.from}\` → \`${b.dataset}\`, no copier`;
+  return { from: String(b.from), line: how + (b.timesteps ? `, timesteps ${(b.timesteps as number[]).join('–')}` : '') };
+}
+
   const line = biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)';
   const family = familyOf(ctx, modelName);
   const handedOver = biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.lora }));

@@ -226,6 +226,17 @@ def _lora_info_path(fx):
     assert "missing.safetensors" in err.value.message
 
 
+def _scheme_field(field, value):
+    """A pair scheme's field: parsed into the config (with the pair the scheme needs), and read by schemes.py."""
+    pair = {"scheme": "pair-difference", "pair_images": ["b.png"]}
+    base = parse_train({**BASE_TRAIN, **pair}, 32)
+    changed = parse_train({**BASE_TRAIN, **pair, field: value}, 32)
+    if field == "scheme":
+        base = parse_train(dict(BASE_TRAIN), 32)
+    assert getattr(changed, field) != getattr(base, field), field
+    assert f"cfg.{field}" in SOURCES["schemes.py"] or f"cfg.{field}" in SOURCES["train.py"], field
+
+
 def _conv_alpha():
     plain = parse_train({**BASE_TRAIN, "conv_rank": 2}, 32)
     assert parse_train({**BASE_TRAIN, "conv_rank": 2, "conv_alpha": 1}, 32).conv_alpha == 1.0 != plain.conv_alpha
@@ -294,11 +305,17 @@ ENGINE_PROBES = {
     ("train", "over"): cfg_probe("over", [{"path": "b.safetensors", "weight": 0.5}]),
     ("train", "metadata.lorabias_role"): cfg_probe("metadata", {"lorabias_role": "bias"}),
     ("train", "metadata.lorabias_lock"): cfg_probe("metadata", {"lorabias_lock": "style"}),
+    ("train", "metadata.lorabias_scheme"): cfg_probe("metadata", {"lorabias_scheme": "pair-difference"}),
     ("train", "metadata.lorabias_over"): cfg_probe("metadata", {"lorabias_over": [{"name": "c", "weight": 1}]}),
     ("train", "clip_skip"): cfg_probe("clip_skip", 2),
     ("train", "output"): cfg_probe("output", "/tmp/y.safetensors"),
     ("train", "resume"): cfg_probe("resume", True),
     ("train", "save_precision"): cfg_probe("save_precision", "float"),
+    ("train", "scheme"): lambda fx: _scheme_field("scheme", "pair-difference"),
+    ("train", "pair_images"): lambda fx: _scheme_field("pair_images", ["c.png"]),
+    ("train", "pair_captions"): lambda fx: _scheme_field("pair_captions", ["a disc"]),
+    ("train", "negative_over"): cfg_probe("negative_over", [{"path": "n.safetensors", "weight": 1}]),
+    ("train", "timesteps"): cfg_probe("timesteps", [200, 800]),
     # sample
     ("sample", "checkpoint"): resolves_model("sample.py"),
     ("sample", "loras"): sample_probe("weights", [1], lambda a, b, fx: ((pixels(a[0]) - pixels(b[0])).abs().max() > 0) or pytest.fail("the LoRA at weight 1 changed nothing")),
@@ -382,6 +399,7 @@ ACCEPTS = {  # (method, field) → refuses (raises EngineError) a value the engi
     ("load", "prediction_type"): lambda v: read_declared({"prediction_type": v}),
     ("train", "scheduler"): _train_accepts("scheduler"),
     ("train", "mixed_precision"): _train_accepts("mixed_precision"),
+    ("train", "scheme"): lambda v: parse_train({**BASE_TRAIN, "scheme": v, "pair_images": ["b.png"]}, 32),
     ("train", "metadata.lorabias_lock"): None,  # any string is recorded as given
     ("sample", "scheduler"): _sample_scheduler,
     ("slider", "scheduler"): lambda v: parse_slider({**BASE_SLIDER, "scheduler": v}, 32),

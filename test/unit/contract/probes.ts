@@ -115,6 +115,10 @@ export const PROBES: Record<string, Probe> = {
   'target.over[].bias': { set: { over: [{ bias: 'copier2' }] }, observe: req('train', 'over', (v) => same((v as { weight: number }[]).map((o) => o.weight), [0.5]) && String((v as { path: string }[])[0].path).includes('copier2')) },
   'target.over[].weight': { set: { over: [{ bias: 'copier', weight: -0.5 }] }, observe: req('train', 'over', (v) => same((v as { weight: number }[]).map((o) => o.weight), [-0.5])) },
   ...trainProbes('target'),
+  'target.scheme': { base: { from: 'ds', negative_over: ['copier'] }, set: { scheme: 'pair-difference' }, observe: req('train', 'scheme') },
+  'target.from': { base: { scheme: 'pair-difference', from: 'ds2' }, set: { from: 'ds' }, observe: req('train', 'pair_images', (v, r) => same(v, ['x0', 'x1'].map((x) => path.join(r.recipeDir, 'a', `${x}.png`)))) },
+  'target.negative_over': { base: { scheme: 'bipolar', from: 'ds', negative_over: ['copier'] }, set: { negative_over: ['copier2'] }, observe: req('train', 'negative_over', (v) => String((v as { path: string }[])[0]?.path).includes('copier2')) },
+  'target.timesteps': { set: { timesteps: [200, 800] }, observe: req('train', 'timesteps') },
 
   // ---- slider: the slider request
   'slider.name': { set: {}, observe: { name: true } },

@@ -116,13 +116,21 @@ export const runTarget: CellHandler = async (ctx) => {
   if (!modelName) throw Object.assign(new Error(`a ${ctx.cell.kind} without \`over:\` needs \`model:\``), { code: 'E_CELL' });
   const params = trainParams(ctx, modelName, String(b.dataset));
   params.over = biases.map((x) => ({ path: x.lora, weight: x.weight }));
-  params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })) };
+  const scheme = schemeParams(ctx, params);
+  params.metadata = { lorabias_role: 'target', lorabias_over: biases.map((x) => ({ name: x.name, weight: x.weight })), ...(scheme.from ? { lorabias_scheme: String(b.scheme) } : {}) };
+  const line = scheme.line ?? (biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)');
+  const family = familyOf(ctx, modelName);
+  const handedOver = biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.lora }));
+  return train(ctx, params, { model: modelName, ...(family ? { family } : {}), weight: 1, over: handedOver, dataset: String(b.dataset) },
+    { over: handedOver.map(({ name, weight }) => ({ name, weight })), ...(scheme.from ? { scheme: b.scheme, from: scheme.from } : {}) }, [line]);
+};
 
 /** `scheme:`, `from:`, `negative_over:`, `timesteps:` of a target cell → the engine's train parameters. */
 function schemeParams(ctx: CellContext, params: Record<string, unknown>): { from?: string; line?: string } {
   const b = ctx.cell.body;
   if (b.timesteps) params.timesteps = b.timesteps;
   const scheme = (b.scheme as string | undefined) ?? 'over-copier';
+  if (b.scheme !== undefined) params.scheme = scheme;
   if (scheme === 'over-copier') return {};
   if (!b.from) throw Object.assign(new Error(`\`scheme: ${scheme}\` needs \`from:\`, the dataset cell of the original pictures (A) that \`${b.dataset}\` edits`), { code: 'E_CELL' });
   const originals = new Map(datasetImages(ctx, String(b.from)).map((im) => [path.basename(im.path), im]));
@@ -143,13 +151,6 @@ function schemeParams(ctx: CellContext, params: Record<string, unknown>): { from
     : `pair difference: ${pairs.length} pair(s) \`${b.from}\` → \`${b.dataset}\`, no copier`;
   return { from: String(b.from), line: how + (b.timesteps ? `, timesteps ${(b.timesteps as number[]).join('–')}` : '') };
 }
-
-  const line = biases.length ? `trained over ${biases.map((x) => `\`${x.name}\` × ${x.weight}`).join(', ')} (frozen, not part of the result)` : 'trained directly on the model (no bias)';
-  const family = familyOf(ctx, modelName);
-  const handedOver = biases.map((x) => ({ name: x.name, weight: x.weight, lora: x.lora }));
-  return train(ctx, params, { model: modelName, ...(family ? { family } : {}), weight: 1, over: handedOver, dataset: String(b.dataset) },
-    { over: handedOver.map(({ name, weight }) => ({ name, weight })) }, [line]);
-};
 
 /** A bias that is an existing LoRA file: the engine checks it against the model and says what it applies and
  * skips, so a file that only partly fits warns here (and in `lorabias run`), not only in the engine log. */

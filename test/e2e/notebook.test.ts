@@ -36,10 +36,10 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
   }));
 
   test('hovering a key shows its description from the schema', step('hover', async ({ wb }) => {
-    const text = await wb.hover(biasCell, 'lock');
-    await wb.screenshot('hover-lock');
-    assert.match(text, /everything/);
-    assert.match(text, /style/);
+    const text = await wb.hover(biasCell, 'rank');
+    await wb.screenshot('hover-rank');
+    assert.match(text, /network_dim/);
+    assert.match(text, /1…1024/);
   }));
 
   test('a misspelt key typed into a cell shows in the Problems panel at its line and column', step('bad-key', async ({ wb }) => {
@@ -94,7 +94,7 @@ describe('recipe notebooks in the workbench', { timeout: 240_000 }, () => {
     const labels = suggestions.filter((x) => x.kind === 'property').map((x) => x.label);
     await wb.screenshot('completion');
     await wb.page.keyboard.press('Escape');
-    for (const key of ['lock', 'rank', 'steps', 'dataset']) assert.ok(labels.includes(key), `\`${key}\` in ${JSON.stringify(labels)}`);
+    for (const key of ['scheduler', 'alpha', 'conv_rank', 'seed']) assert.ok(labels.includes(key), `\`${key}\` in ${JSON.stringify(labels)}`);
     assert.ok(!labels.includes('over'), '`over` belongs to target cells, not bias cells');
     const snippets = suggestions.filter((x) => x.kind === 'snippet').map((x) => x.label);
     for (const prefix of snippetPrefixes()) assert.ok(snippets.includes(prefix), `snippet \`${prefix}\` in ${JSON.stringify(snippets)}`);

@@ -46,10 +46,10 @@ describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
     await wb.openNotebook(path.basename(example.file));
     assert.equal(await wb.cellCount(), example.cells.length);
     const bias = example.indexOf('bias');
-    await wb.typeInCell(bias, '\n  lokc: style');
+    await wb.typeInCell(bias, '\n  rnak: 4');
     const problems = await wb.readProblems();
     await wb.screenshot('restricted-problems');
-    assert.ok(problems.some((p) => p.message.includes('lokc')), JSON.stringify(problems));
+    assert.ok(problems.some((p) => p.message.includes('rnak')), JSON.stringify(problems));
   }));
 
   test('no cached output is looked up before the workspace is trusted', step('no-restore', async ({ wb, workspace }) => {

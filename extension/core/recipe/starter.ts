@@ -29,7 +29,6 @@ bias:
   name: copier
   model: base
   dataset: original
-  lock: everything      # or \`style\`: lock only look and background
   rank: 16
   steps: 600
   until: { fidelity: 0.9 }

@@ -99,7 +99,6 @@ export const PROBES: Record<string, Probe> = {
   // a policy of the run, not of the engine: a bias whose `until:` missed fails its dependants unless `continue`
   'bias.on_fail': { base: { until: { fidelity: 0.8 } }, set: { on_fail: 'continue' },
     observe: { result: (run) => constraintFailure({ kind: 'bias', name: 'copier', body: run.body }, run.outcome.figures as Record<string, unknown>) ?? 'may be used' } },
-  'bias.lock': { set: { lock: 'style' }, observe: req('train', 'metadata.lorabias_lock') },
   'bias.weight': { set: { weight: -0.5 }, observe: { artifact: 'weight' } },
   ...trainProbes('bias'),
   'bias.until.fidelity': { set: { until: { fidelity: 0.8 } }, observe: req('train', 'until.fidelity') },

@@ -8,7 +8,7 @@ const cells = [
   code('model:\n  name: base\n  checkpoint: builtin:tiny-shapes'),
   code('dataset:\n  name: orig\n  images: data'),
   code('dataset:\n  name: edit\n  images: data2'),
-  code('bias:\n  name: copier\n  model: \n  lo\n  until:\n    fi\n  lock: s'),
+  code('bias:\n  name: copier\n  model: \n  lo\n  until:\n    fi\n  scheduler: co'),
   code('target:\n  name: t\n  over: [co\n  dataset: \n  over:\n    - \n    - bias: copier\n      we'),
   code(''),
   code('preview:\n  lora: \n  compare: [t, \n  prompts: [a]'),
@@ -26,8 +26,8 @@ describe('completion', () => {
 
   it('offers the keys of a bias cell that are not written yet', () => {
     const keys = labels(3, 3, 4);
-    for (const k of ['scheduler', 'rank', 'steps', 'dataset', 'lr']) assert.ok(keys.includes(k), k);
-    for (const k of ['name', 'model', 'until', 'lock', 'over']) assert.ok(!keys.includes(k), k);
+    for (const k of ['alpha', 'rank', 'steps', 'dataset', 'lr']) assert.ok(keys.includes(k), k);
+    for (const k of ['name', 'model', 'until', 'scheduler', 'over']) assert.ok(!keys.includes(k), k);
     assert.equal(completeAt(cells, 3, 3, 4)[0].replaceStart, 2);
   });
 
@@ -36,9 +36,9 @@ describe('completion', () => {
   });
 
   it('offers enum values with the word being typed replaced', () => {
-    const entries = completeAt(cells, 3, 6, 9);
-    assert.deepEqual(entries.map((e) => e.label), ['everything', 'style']);
-    assert.equal(entries[0].replaceStart, 8);
+    const entries = completeAt(cells, 3, 6, 15);
+    assert.deepEqual(entries.map((e) => e.label), ['constant', 'constant_with_warmup', 'cosine']);
+    assert.equal(entries[0].replaceStart, 13);
   });
 
   it('offers earlier cells of the right kind where a reference goes', () => {
@@ -75,8 +75,8 @@ describe('completion', () => {
 describe('hover', () => {
   it('explains a key from the schema', () => {
     const h = hoverAt(cells, 3, 6, 3)!;
-    assert.match(h.markdown, /^\*\*lock\*\*: `everything` \| `style`\n\n`everything`: a copy machine/);
-    assert.deepEqual([h.line, h.startCol, h.endCol], [6, 2, 6]);
+    assert.match(h.markdown, /^\*\*scheduler\*\*: `constant` \| `constant_with_warmup` \| `cosine`\n\nLearning-rate schedule/);
+    assert.deepEqual([h.line, h.startCol, h.endCol], [6, 2, 11]);
   });
 
   it('shows the range of a number', () => {

@@ -104,9 +104,9 @@ export const runBias: CellHandler = async (ctx) => {
     const u = b.until as Record<string, unknown>;
     params.until = { fidelity: u.fidelity, ...(u.every ? { every: u.every } : {}), ...(u.prompts ? { prompts: u.prompts } : {}), ...(u.seeds ? { seeds: u.seeds } : {}) };
   }
-  params.metadata = { lorabias_role: 'bias', lorabias_lock: b.lock ?? 'everything' };
+  params.metadata = { lorabias_role: 'bias', lorabias_lock: 'everything' };
   return train(ctx, params, { model, ...(family ? { family } : {}), weight, over: [], dataset: String(b.dataset) },
-    { weight, lock: b.lock ?? 'everything' }, [`lock: \`${b.lock ?? 'everything'}\``]);
+    { weight }, []);
 };
 
 export const runTarget: CellHandler = async (ctx) => {

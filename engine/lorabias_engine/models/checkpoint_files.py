@@ -63,7 +63,7 @@ def load_state_dict(path: Path, allow_pickle: bool = False, what: str = "checkpo
         if not allow_pickle:
             raise EngineError(E_PICKLE_REFUSED, f"{path.name} is a pickle file ({suffix}), which can run code when "
                               "loaded, so it was not opened. Convert it to .safetensors, or allow pickle checkpoints "
-                              "(setting lorabias.allowPickle / request allow_pickle); it is then loaded with weights_only.")
+                              "with `allow_pickle: true` in the model cell; it is then loaded with weights_only.")
         try:
             state = torch.load(str(path), map_location="cpu", weights_only=True)
         except Exception as exc:

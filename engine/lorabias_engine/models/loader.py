@@ -218,7 +218,7 @@ def _load_diffusers_folder(path: Path, model_id, family, device, dtype, allow_pi
         raise EngineError(E_PICKLE_REFUSED, f"{path.name}: {names} {'is a pickle file' if len(pickles) == 1 else 'are pickle files'}, "
                           "which can run code when loaded, so the folder was not opened. Convert the weights to "
                           ".safetensors (diffusers: pipe.save_pretrained(folder, safe_serialization=True)), or allow "
-                          "pickle checkpoints (setting lorabias.allowPickle); they are then loaded with weights_only.")
+                          "pickle checkpoints with `allow_pickle: true` in the model cell; they are then loaded with weights_only.")
     cls_name = json.loads(index.read_text()).get("_class_name", "")
     unet_cfg_path = path / "unet" / "config.json"
     unet_cfg = json.loads(unet_cfg_path.read_text()) if unet_cfg_path.exists() else {}

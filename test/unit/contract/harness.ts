@@ -29,8 +29,16 @@ async function png(file: string, rgb: [number, number, number], size = 32, patch
 /** A fresh recipe folder: images (a/ and a2/, where a2's pictures differ from a's in the top-right corner), caption
  * files, a metadata file, a tag list, a mask, a LoRA file. Every run gets its own, so a run that writes (captions)
  * cannot change the next one. */
+let runRoot: string | undefined;
+
 export async function recipeFolder(): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-contract-'));
+  if (!runRoot) {
+    // all of this run's folders live under one, removed when the test process ends
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-contract-'));
+    runRoot = root;
+    process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
+  }
+  const dir = fs.mkdtempSync(path.join(runRoot, 'recipe-'));
   for (const [name, rgb] of [['x0', [200, 30, 30]], ['x1', [30, 200, 30]]] as const) {
     await png(path.join(dir, 'a', `${name}.png`), [...rgb]);
     await png(path.join(dir, 'a2', `${name}.png`), [...rgb], 32, [250, 230, 30]);

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 export ONNXRUNTIME_NODE_INSTALL=skip
 bash scripts/setup-node.sh || exit 1
 npm run --silent build || exit 1
+# the engine's venv first: some unit tests compare with the engine (image decoding) or start it through the CLI
+bash scripts/setup-engine.sh || exit 1
 
 declare -A result
 run_suite() {

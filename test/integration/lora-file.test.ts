@@ -55,7 +55,7 @@ describe('bias from an existing LoRA file (real engine, tiny model, CPU)', () =>
   it('reports what the file applies and warns, on the terminal too, about the modules that do not fit', () => {
     const r = run(recipe('partial.safetensors'));
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /bias theirs — .*: theirs: the existing LoRA `partial\.safetensors` \(LoCon \+ LoRA \(kohya names\), 2 of 3 modules\), applied at weight 0\.5/);
+    assert.match(r.stdout, /bias theirs — .*: theirs: the existing LoRA `partial\.safetensors` for `base` \(LoCon \+ LoRA \(kohya names\), 2 of 3 modules\), applied at weight 0\.5/);
     assert.match(r.stdout, /\n {2}⚠ partial\.safetensors: 1 of 3 modules skipped: 1 no layer of this model has that name \(e\.g\. lora_unet_input_blocks_8_1_transformer_blocks_9_attn2_to_k\)/);
   });
 

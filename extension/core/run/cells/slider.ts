@@ -37,7 +37,7 @@ export const runSlider: CellHandler = async (ctx) => {
   const figures: Record<string, unknown> = {
     steps: r.steps_done, finalLoss: r.final_loss, trainSeconds: r.seconds, its: r.its, losses,
     ...(anchorLosses ? { anchorLosses, finalAnchorLoss: anchorLosses[anchorLosses.length - 1] } : {}),
-    over: biases.map((x) => ({ name: x.name, weight: x.weight })),
+    model: modelName, over: biases.map((x) => ({ name: x.name, weight: x.weight })),
     slider: { targets, positive: b.positive, negative, neutral: b.neutral ?? '{target}', guidance, anchors },
   };
   const quote = (p: string) => (p ? `\`${p}\`` : 'the empty prompt');

@@ -23,16 +23,17 @@ describe('a recipe with a slider cell in the workbench', { timeout: 240_000 }, (
     assert.equal(cell.text, shownText(recipe.cells[sliderCell]));
   }));
 
+  // before the Problems panel opens: it covers the lower half of the notebook, where the key is
+  test('hovering a slider key shows its description from the schema', step('hover', async ({ wb }) => {
+    const text = await wb.hover(sliderCell, 'guidance');
+    assert.match(text, /η/);
+  }));
+
   test('it shows no problems', step('no-problems', async ({ wb }) => {
     // wait the whole time: diagnostics arrive after a pause, and none may arrive for this file
     const problems = (await wb.readProblems({ until: () => false, timeout: 5_000 })).filter((p) => p.resource === name);
     await wb.screenshot('slider-no-problems');
     assert.deepEqual(problems, []);
-  }));
-
-  test('hovering a slider key shows its description from the schema', step('hover', async ({ wb }) => {
-    const text = await wb.hover(sliderCell, 'guidance');
-    assert.match(text, /η/);
   }));
 
   test('a misspelt slider key typed into the cell shows in the Problems panel with a fix', step('bad-key', async ({ wb }) => {

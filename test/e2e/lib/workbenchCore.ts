@@ -166,7 +166,12 @@ export class WorkbenchCore {
     if (visible) {
       await this.notebook().locator(`.cell-list-container .monaco-list-row.code-cell-row[aria-posinset="${visible}"] .cell-editor-part .view-lines`).first().click();
     } else {
-      await this.notebook().locator('.cell-list-container .monaco-list-row').first().click({ position: { x: 4, y: 4 } });
+      try {
+        await this.notebook().locator('.cell-list-container .monaco-list-row').first().click({ position: { x: 4, y: 4 }, timeout: 5_000 });
+      } catch {
+        // a window reopened scrolled to its last cell can put that row's corner under the notebook toolbar
+        await this.runCommand('Notebook: Focus First Cell');
+      }
     }
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('Home');

@@ -60,9 +60,9 @@ describe('completion', () => {
   });
 
   it('asks for completion again after a key whose value has choices', () => {
-    const scheduler = completeAt(cells, 3, 3, 4).find((e) => e.label === 'scheduler')!;
-    assert.equal(scheduler.insertText, 'scheduler: ');
-    assert.equal(scheduler.retrigger, true);
+    const precision = completeAt(cells, 3, 3, 4).find((e) => e.label === 'mixed_precision')!;
+    assert.equal(precision.insertText, 'mixed_precision: ');
+    assert.equal(precision.retrigger, true);
     assert.equal(completeAt(cells, 3, 3, 4).find((e) => e.label === 'rank')!.retrigger, false);
   });
 

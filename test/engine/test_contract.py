@@ -30,7 +30,8 @@ from lorabias_engine.train import train
 from lorabias_engine.train_config import parse_train
 from lorabias_engine.slider_config import parse_slider
 
-from contract_probes import (ACCEPTS, CONTRACT, DEFAULTS, ENGINE_PROBES, schema_of)
+from contract_probes import CONTRACT, ENGINE_PROBES, schema_of
+from contract_values import ACCEPTS, DEFAULTS
 
 @pytest.fixture(scope="module")
 def fx(random_tiny, registry, images, tmp_path_factory):

@@ -1,9 +1,9 @@
 // Completion and hover from the schema: kinds, keys, enum values and the names of earlier cells.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { completeAt, hoverAt, RecipeCell } from '../../../extension/core/recipe';
+import { completeAt, hoverAt } from '../../../extension/core/recipe';
+import { code, labelsAt } from './cells';
 
-const code = (value: string): RecipeCell => ({ kind: 'code', value });
 const cells = [
   code('model:\n  name: base\n  checkpoint: builtin:tiny-shapes'),
   code('dataset:\n  name: orig\n  images: data'),
@@ -13,7 +13,7 @@ const cells = [
   code(''),
   code('preview:\n  lora: \n  compare: [t, \n  prompts: [a]'),
 ];
-const labels = (cell: number, line: number, col: number) => completeAt(cells, cell, line, col).map((e) => e.label);
+const labels = labelsAt(cells);
 
 describe('completion', () => {
   it('offers every cell kind as a snippet at the top of an empty cell', () => {

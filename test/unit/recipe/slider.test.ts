@@ -1,9 +1,9 @@
 // Completion and hover inside a `slider` cell come from the schema, and a slider is a LoRA other cells can use.
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { completeAt, hoverAt, RecipeCell } from '../../../extension/core/recipe';
+import { hoverAt } from '../../../extension/core/recipe';
+import { code, labelsAt } from './cells';
 
-const code = (value: string): RecipeCell => ({ kind: 'code', value });
 const cells = [
   code('model:\n  name: base\n  checkpoint: builtin:tiny-shapes'),
   code('bias:\n  name: copier\n  model: base\n  file: x.safetensors'),
@@ -11,7 +11,7 @@ const cells = [
   code('preview:\n  lora: \n  prompts: [a]'),
   code('export:\n  lora: \n  to: out/x.safetensors'),
 ];
-const labels = (cell: number, line: number, col: number) => completeAt(cells, cell, line, col).map((e) => e.label);
+const labels = labelsAt(cells);
 
 it('offers the slider keys not written yet, and the keys of an anchor', () => {
   const keys = labels(2, 5, 4);

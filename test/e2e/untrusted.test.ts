@@ -57,7 +57,7 @@ describe('recipes in an untrusted workspace', { timeout: 180_000 }, () => {
     assert.ok(new CellCache(defaultCacheRoot(recipe)).lookup(cachedKey), 'the cache holds a finished model cell');
     await wb.page.waitForTimeout(3_000); // longer than a restore takes in a trusted workspace
     assert.deepEqual(await wb.cellOutputs(example.indexOf('model')), [], 'its output is not shown');
-    assert.equal(fs.existsSync(path.join(defaultCacheRoot(recipe), 'fingerprints.json')), false, 'no input file was read');
+    assert.equal(fs.existsSync(path.join(defaultCacheRoot(recipe), 'fingerprints')), false, 'no input file was read');
   }));
 
   test('Run All asks for trust with a clear message and, refused, runs nothing', step('run-refused', async ({ wb }) => {

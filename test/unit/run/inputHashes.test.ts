@@ -5,13 +5,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { INDEX_FILE, RACY_MS } from '../../../extension/core/run/hashIndex';
+import { INDEX_DIR, LEGACY_INDEX_FILE, RACY_MS, shardOf } from '../../../extension/core/run/hashIndex';
 import { HashProgress, InputHasher } from '../../../extension/core/run/inputHashes';
 
 let dir: string;
 const tree = () => path.join(dir, 'images');
 const cache = () => path.join(dir, '.lorabias');
 const FILES = 24;
+/** The shard file that holds the entry of a file directly in `folder`. */
+const shard = (folder: string) => path.join(cache(), INDEX_DIR, shardOf(path.join(folder, 'x')));
 
 async function hashOnce(input: string, opts: Parameters<typeof InputHasher.open>[0] = {}) {
   const hasher = await InputHasher.open(opts);
@@ -42,11 +44,11 @@ describe('input hashes', () => {
     const first = await hashOnce(tree(), { cacheRoot: cache() });
     assert.equal(first.fp, fresh.fp);
     assert.equal(first.stats.filesHashed, FILES);
-    assert.ok(fs.existsSync(path.join(cache(), INDEX_FILE)));
-    const written = fs.statSync(path.join(cache(), INDEX_FILE)).mtimeMs;
+    assert.ok(fs.existsSync(shard(tree())) && fs.existsSync(shard(path.join(tree(), 'sub'))));
+    const written = fs.statSync(shard(tree())).mtimeMs;
     const second = await hashOnce(tree(), { cacheRoot: cache() });
     assert.deepEqual(second, { fp: fresh.fp, stats: { filesHashed: 0, bytesHashed: 0, filesFromIndex: FILES } });
-    assert.equal(fs.statSync(path.join(cache(), INDEX_FILE)).mtimeMs, written, 'an index that learnt nothing is not written again');
+    assert.equal(fs.statSync(shard(tree())).mtimeMs, written, 'an index that learnt nothing is not written again');
   });
 
   it('read a file again when it changed, even with the same size and its mtime put back', async () => {
@@ -113,11 +115,37 @@ describe('input hashes', () => {
   });
 
   it('read everything again when the index is damaged, without failing', async () => {
-    fs.mkdirSync(cache(), { recursive: true });
-    fs.writeFileSync(path.join(cache(), INDEX_FILE), '{"format":1,"entries":{"x":[1,2,');
+    await hashOnce(tree(), { cacheRoot: cache() });
+    fs.writeFileSync(shard(tree()), '{"format":1,"entries":{"x":[1,2,');
     const r = await hashOnce(tree(), { cacheRoot: cache() });
-    assert.equal(r.stats.filesHashed, FILES);
+    assert.equal(r.stats.filesHashed, FILES / 2, 'the files of the damaged shard, and only those');
     assert.equal(r.fp, (await hashOnce(tree())).fp);
-    assert.doesNotThrow(() => JSON.parse(fs.readFileSync(path.join(cache(), INDEX_FILE), 'utf8')));
+    assert.doesNotThrow(() => JSON.parse(fs.readFileSync(shard(tree()), 'utf8')));
+  });
+
+  it('write only the shards of the folders a run read', async () => {
+    const changed = path.join(dir, 'changed');
+    assert.notEqual(shardOf(path.join(changed, 'x')), shardOf(path.join(tree(), 'x')), 'the test needs two shards');
+    await hashOnce(tree(), { cacheRoot: cache() });
+    const before = fs.readFileSync(shard(tree()), 'utf8');
+    const mtime = fs.statSync(shard(tree())).mtimeMs;
+    fs.rmSync(shard(changed), { force: true });
+    assert.equal((await hashOnce(changed, { cacheRoot: cache() })).stats.filesHashed, 2);
+    assert.ok(fs.existsSync(shard(changed)));
+    assert.equal(fs.statSync(shard(tree())).mtimeMs, mtime, 'the other folder\'s shard is not rewritten');
+    assert.equal(fs.readFileSync(shard(tree()), 'utf8'), before);
+  });
+
+  it('take the single-file index of earlier versions, then replace it by the shards', async () => {
+    await hashOnce(tree(), { cacheRoot: cache() });
+    const entries: Record<string, unknown> = {};
+    for (const n of fs.readdirSync(path.join(cache(), INDEX_DIR))) Object.assign(entries, JSON.parse(fs.readFileSync(path.join(cache(), INDEX_DIR, n), 'utf8')).entries);
+    fs.rmSync(path.join(cache(), INDEX_DIR), { recursive: true });
+    fs.writeFileSync(path.join(cache(), LEGACY_INDEX_FILE), JSON.stringify({ format: 1, entries }));
+    const r = await hashOnce(tree(), { cacheRoot: cache() });
+    assert.deepEqual(r.stats, { filesHashed: 0, bytesHashed: 0, filesFromIndex: FILES }, 'nothing read again');
+    assert.equal(fs.existsSync(path.join(cache(), LEGACY_INDEX_FILE)), false);
+    assert.ok(fs.existsSync(shard(tree())));
+    assert.equal((await hashOnce(tree(), { cacheRoot: cache() })).stats.filesFromIndex, FILES);
   });
 });

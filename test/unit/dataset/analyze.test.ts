@@ -2,9 +2,9 @@
 // dataset report and from a tag file (with the file's noise), which must agree.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { tmpDir } from './make-images';
 import { analyzeTags } from '../../../extension/core/dataset/analyze';
 import type { DatasetImage, DatasetReport } from '../../../extension/core/dataset/types';
 
@@ -60,7 +60,7 @@ describe('analyzeTags', () => {
   });
 
   it('gives the same figures from a tag file with underscores, odd spacing, CRLF, a BOM and malformed lines', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-analyze-'));
+    const dir = tmpDir('analyze');
     const file = path.join(dir, 'posts.txt');
     const lines = POSTS.map((p, i) => (i % 3 === 0 ? p.replace(/ /g, '_').replace(/,_/g, ',') : i % 3 === 1 ? p.replace(/, /g, ' ,  ') : p));
     const bad = [

@@ -29,8 +29,14 @@ export async function writeImage(file: string, img: sharp.Sharp): Promise<Buffer
   return buf;
 }
 
+const made: string[] = [];
+// the folders of a test file are removed when its process ends, whatever its tests did
+process.on('exit', () => { for (const d of made) fs.rmSync(d, { recursive: true, force: true }); });
+
 export function tmpDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `lb-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lb-${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 /** Every file under `dir` (no symlink following) with its bytes, for "nothing was modified" checks. */

@@ -2,9 +2,9 @@
 // chunk, must come out as a simple whole-file split would give them.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { tmpDir } from './make-images';
 import { readTagFile } from '../../../extension/core/dataset/tagfile';
 
 async function readAll(file: string) {
@@ -22,7 +22,7 @@ async function readAll(file: string) {
 
 describe('readTagFile', () => {
   it('reads posts across chunk boundaries exactly as a whole-file split does', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-tagfile-'));
+    const dir = tmpDir('tagfile');
     const file = path.join(dir, 'big.txt');
     let seed = 7;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
@@ -46,7 +46,7 @@ describe('readTagFile', () => {
   });
 
   it('skips a line longer than a chunk, names it, and reads on', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-tagfile-'));
+    const dir = tmpDir('tagfile');
     const file = path.join(dir, 'long.txt');
     const long = Array.from({ length: 1_000_000 }, (_, i) => `t${i % 1000}`).join(','); // ~5 MB
     fs.writeFileSync(file, `a, b\n${long}\nc, d\ne\n`);
@@ -59,7 +59,7 @@ describe('readTagFile', () => {
   });
 
   it('reads a file without commas as space-separated Danbooru tags, and says so', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-tagfile-'));
+    const dir = tmpDir('tagfile');
     fs.writeFileSync(path.join(dir, 'dump.txt'), '1girl large_breasts  cleavage\nsolo 1girl\n\n');
     const { stats, posts } = await readAll(path.join(dir, 'dump.txt'));
     assert.deepEqual(posts, [['1girl', 'large_breasts', 'cleavage'], ['solo', '1girl']]);
@@ -72,7 +72,7 @@ describe('readTagFile', () => {
   });
 
   it('reads an empty file as no posts and keeps only the first problems', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lb-tagfile-'));
+    const dir = tmpDir('tagfile');
     fs.writeFileSync(path.join(dir, 'empty.txt'), '');
     assert.equal((await readAll(path.join(dir, 'empty.txt'))).stats.posts, 0);
     fs.writeFileSync(path.join(dir, 'bad.txt'), ',\n'.repeat(150) + 'x\n');

@@ -6,8 +6,9 @@ as soon as it is trained (weight 0 sampled once for all), one table row per cand
 
 Each candidate is NAME=key=json,key=json,… over the demo's `size` settings (recipes/demo.lorabias); `@naive` uses
 the demo's `naive` cell instead, `@file:PATH` measures an existing LoRA file. `data=DIR` takes pairs from DIR/small
-and DIR/large instead of recipes/demo-data. Trained files are kept in --keep and reused when present (same name),
-so a measure can be rerun without training again. Rows go to stdout and, as JSON lines, to --jsonl.
+and DIR/large instead of recipes/demo-data. Without candidates: the demo's `naive` and `size`. With --keep, trained
+files are kept there and reused when present (same name: delete them after changing a setting), so a measure can
+be rerun without training again. Rows go to stdout and, as JSON lines, to --jsonl.
 Choose settings on the tuning split; the test split is looked at once per kept candidate.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,11 +66,11 @@ def train_one(model, reg, cell: str, settings: dict, out: Path) -> tuple[str, fl
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("candidates", nargs="+")
+    ap.add_argument("candidates", nargs="*", default=["naive=@naive", "size="])
     ap.add_argument("--split", default="tuning", choices=list(H.SPLITS))
     ap.add_argument("--families", default="bc")
     ap.add_argument("--every", type=int, default=1)
-    ap.add_argument("--keep", default="/tmp/lorabias-sweep")
+    ap.add_argument("--keep", help="folder for the trained files, reused when present (default: a new temporary one)")
     ap.add_argument("--jsonl")
     ap.add_argument("--profile", action="store_true", help="also print the background change by distance ring")
     args = ap.parse_args()
@@ -78,7 +80,7 @@ def main() -> int:
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     reg = Registry()
     model = reg.load({"checkpoint": "builtin:tiny-shapes"})[0]
-    keep = Path(args.keep)
+    keep = Path(args.keep or tempfile.mkdtemp(prefix="lorabias-sweep-"))
     keep.mkdir(parents=True, exist_ok=True)
     wants = [w for f in args.families for w in H.prompts(f, args.split)[:: args.every]]
     t0 = time.time()

@@ -11,6 +11,11 @@
   prediction shifted by A − A′). The LoRA learns the difference relative to what the base model already
   predicts, not a picture.
 
+`outside_weight` (both pair schemes; default 1, the plain mean; an engine parameter that bench/engine/method_sweep.py
+sets, not a recipe key: it did not help, docs/method.md section 6): the squared error is weighted by it outside
+the region where the pair's pictures differ (|A′ − A| above a tenth of the pair's largest difference, grown by
+one latent pixel) and by 1 inside, so w > 1 pulls the LoRA harder to change nothing where the pair does not.
+
 For an epsilon-prediction model the shifted target is the base's noise prediction itself (traintrain's
 target); for v-prediction it is v_base − σ_t·(A′ − A); for sample prediction x0_base + (A′ − A).
 """
@@ -38,6 +43,14 @@ def shifted_target(prediction_type: str, base_pred: torch.Tensor, delta: torch.T
     return base_pred + delta
 
 
+def outside_weights(pos: torch.Tensor, neg: torch.Tensor, weight: float) -> torch.Tensor:
+    """(N, 1, H, W) loss weights: 1 where a pair's latents differ (grown by one pixel), `weight` elsewhere."""
+    diff = (pos.float() - neg.float()).abs().amax(1, keepdim=True)
+    peak = diff.flatten(1).amax(1).clamp_min(1e-6).view(-1, 1, 1, 1)
+    inside = F.max_pool2d((diff > 0.1 * peak).float(), 3, stride=1, padding=1)
+    return inside + weight * (1 - inside)
+
+
 class PairScheme:
     """One training step's loss for `bipolar` or `pair-difference`; train.py calls `loss(step, idx, gen)`."""
 
@@ -50,6 +63,7 @@ class PairScheme:
         self.pred_type = noise_scheduler.config.prediction_type
         ac = noise_scheduler.alphas_cumprod.to(model.device)
         self.sigma = (1 - ac).sqrt()
+        self.weights = None if cfg.outside_weight == 1.0 else outside_weights(latents_pos, latents_neg, cfg.outside_weight)
 
     def _cond(self, sign: int, idx: torch.Tensor):
         text, pooled = self.text[sign]
@@ -71,7 +85,7 @@ class PairScheme:
             activate(self.model, [*self.bias[sign], "target"], trainable="target")
             set_multiplier(self.model, "target", float(sign))
             pred = self.forward(self.ns.add_noise(dst, noise, t), t, text, added_cond_kwargs=added).sample
-            return F.mse_loss(pred.float(), self._target(dst, noise, t).float())
+            return self._mse(pred, self._target(dst, noise, t), idx)
         # pair-difference: the base's prediction on the noised source, shifted by the pair's difference
         src_text, src_added = self._cond(-sign, idx)
         set_multiplier(self.model, "target", 0.0)
@@ -81,7 +95,12 @@ class PairScheme:
         want = shifted_target(self.pred_type, base, dst - src, sigma)
         set_multiplier(self.model, "target", float(sign))
         pred = self.forward(self.ns.add_noise(dst, noise, t), t, text, added_cond_kwargs=added).sample
-        return F.mse_loss(pred.float(), want.float())
+        return self._mse(pred, want, idx)
+
+    def _mse(self, pred: torch.Tensor, want: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
+        if self.weights is None:
+            return F.mse_loss(pred.float(), want.float())
+        return ((pred.float() - want.float()) ** 2 * self.weights[idx.to(self.weights.device)]).mean()
 
     def finish(self) -> None:
         set_multiplier(self.model, "target", 1.0)

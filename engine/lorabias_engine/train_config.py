@@ -53,6 +53,7 @@ class TrainConfig:
     pair_captions: list[str] | None = None
     negative_over: list[dict] = field(default_factory=list)
     timesteps: list[int] | None = None
+    outside_weight: float = 1.0
     metadata: dict = field(default_factory=dict)
 
     def run_hash(self) -> str:
@@ -118,7 +119,8 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
 
 
 def _parse_scheme(params: dict, cfg: TrainConfig) -> None:
-    """scheme, pair_images (A, aligned with images = A′), pair_captions, negative_over, timesteps [lo, hi)."""
+    """scheme, pair_images (A, aligned with images = A′), pair_captions, negative_over, timesteps [lo, hi),
+    outside_weight."""
     from .schemes import SCHEMES
 
     cfg.scheme = choice(params, "scheme", SCHEMES, "over-copier")
@@ -139,3 +141,9 @@ def _parse_scheme(params: dict, cfg: TrainConfig) -> None:
         if len(ts) != 2 or not all(isinstance(t, int) for t in ts) or not 0 <= ts[0] < ts[1] <= 1000:
             raise bad_request(f"params.timesteps must be [lo, hi] with 0 <= lo < hi <= 1000, got {ts}")
         cfg.timesteps = ts
+    cfg.outside_weight = get(params, "outside_weight", float, 1.0)
+    if not cfg.outside_weight > 0:
+        raise bad_request(f"params.outside_weight must be above 0, got {cfg.outside_weight}")
+    if cfg.outside_weight != 1.0 and cfg.scheme == "over-copier":
+        raise bad_request("params.outside_weight weights the loss outside the region where a pair's pictures differ: "
+                          "it needs scheme 'bipolar' or 'pair-difference' (and their pair_images)")

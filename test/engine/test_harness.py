@@ -30,6 +30,17 @@ def test_colour_and_background_changes_are_measured_apart_from_size():
     assert grey["color_shift"] < 0.05
 
 
+def test_the_background_profile_says_where_a_change_sits():
+    grow = H.background_profile(render(SPEC), render(with_size(SPEC, "large")))
+    assert len(grow) == 7 and max(v for v in grow if v is not None) < 0.01  # a clean enlargement changes no ring
+    grey = H.background_profile(render(SPEC), render(replace(SPEC, background="grey background")))
+    assert all(v == pytest.approx((245 - 128) / 255, abs=0.01) for v in grey[1:])  # the whole background moved
+    halo = render(SPEC).astype(float)
+    halo[8:24, 6] -= 40  # a streak 4 px left of the circle's edge, nothing farther out
+    near = H.background_profile(render(SPEC), halo.clip(0, 255).astype("uint8"))
+    assert near[-1] < 0.002 and max(near[:-1]) > 0.02
+
+
 def test_summary_per_unit_of_size_and_the_bar():
     grow = H.pair_figures(render(SPEC), render(with_size(SPEC, "large")))
     leaky = H.pair_figures(render(SPEC), render(with_size(replace(SPEC, color="red", background="grey background"), "large")))

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 from lorabias_engine.errors import EngineError
 from lorabias_engine.models.schedulers import training_scheduler
 from lorabias_engine.protocol import JobContext
-from lorabias_engine.schemes import shifted_target
+from lorabias_engine.schemes import outside_weights, shifted_target
 from lorabias_engine.shapes.generator import ShapeSpec, render, with_size
 from lorabias_engine.train import train
 
@@ -72,7 +72,32 @@ def test_the_timestep_window_changes_the_result(random_tiny, registry, tmp_path,
     assert a["losses"] != b["losses"]
 
 
+def test_outside_weights_are_one_where_the_pair_differs_and_the_weight_elsewhere(pair):
+    import numpy as np
+
+    a, a2 = (torch.from_numpy(np.asarray(Image.open(pair[k]), dtype=np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
+             for k in ("a", "a2"))
+    w = outside_weights(a2, a, 5.0)[0, 0]
+    differs = (a2 - a).abs().amax(1)[0] > 0.2
+    assert w.shape == (32, 32) and set(w.unique().tolist()) == {1.0, 5.0}
+    assert bool((w[differs] == 1).all()), "a pixel the pair changes is weighted as outside"
+    # the corner is background in both and the centre blue in both: unchanged; 8 px out, the circle grew
+    assert w[0, 0] == 5 and w[16, 16] == 5 and w[16, 24] == 1
+    assert 0.2 < float((w == 1).float().mean()) < 0.45  # the ring from r 6.1 to 10.5 px (229 of 1024 px), 1-px rims
+
+
+def test_the_outside_weight_changes_the_training_and_one_is_the_plain_mean(random_tiny, registry, tmp_path, pair):
+    kw = dict(images=[pair["a2"]], pair_images=[pair["a"]], scheme="pair-difference")
+    plain = run(random_tiny, registry, tmp_path / "x", **kw)
+    one = run(random_tiny, registry, tmp_path / "y", outside_weight=1, **kw)
+    heavy = run(random_tiny, registry, tmp_path / "z", outside_weight=8, **kw)
+    assert one["losses"] == plain["losses"]
+    assert heavy["losses"] != plain["losses"] and heavy["losses"][0] > plain["losses"][0]
+
+
 @pytest.mark.parametrize("bad, message", [
+    ({"outside_weight": 4}, "outside_weight.*needs scheme"),
+    ({"outside_weight": 0}, "outside_weight must be above 0"),
     ({"scheme": "pair-difference"}, "pair_images"),
     ({"scheme": "pair-difference", "pair_images": []}, "pair_images"),
     ({"scheme": "sideways"}, "scheme"),

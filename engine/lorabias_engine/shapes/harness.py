@@ -87,6 +87,31 @@ def pair_figures(before, after) -> dict:
     return out
 
 
+def background_profile(before, after, rings: int = 6) -> list:
+    """Mean absolute pixel change at chessboard distance 1, 2, … `rings` px from either picture's shape region,
+    the last entry everything farther (None where no pixel is that far): where a background change sits."""
+    p0, p1 = to_float_hwc(before), to_float_hwc(after)
+    near = _region(p0)[0] | _region(p1)[0]
+    diff = np.abs(p1 - p0).mean(-1)
+    out = []
+    for _ in range(rings):
+        grown = _dilate8(near)
+        ring = grown & ~near
+        out.append(float(diff[ring].mean()) if ring.any() else None)
+        near = grown
+    out.append(float(diff[~near].mean()) if (~near).any() else None)
+    return out
+
+
+def _dilate8(m: np.ndarray) -> np.ndarray:
+    out = _dilate(m)
+    out[1:, 1:] |= m[:-1, :-1]
+    out[1:, :-1] |= m[:-1, 1:]
+    out[:-1, 1:] |= m[1:, :-1]
+    out[:-1, :-1] |= m[1:, 1:]
+    return out
+
+
 def summarize(changes: list[dict]) -> dict:
     """Means over pairs and the per-unit-of-size-change figures."""
     ok = [c for c in changes if c["valid"]]

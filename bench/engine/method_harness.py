@@ -4,10 +4,14 @@ size, (c) neither, at weights +1 and −1 against weight 0.
 
     .venv/bin/python bench/engine/method_harness.py [--split tuning|test] [--candidates naive,size,...]
                                                     [--families abc] [--json out.json]
+    .venv/bin/python bench/engine/method_harness.py --recipe recipes/text-slider.lorabias \
+                                                    --cells size-text,size,naive --families bc [--set size-text.guidance=3]
 
 Without --candidates it measures the demo recipe's `naive` and `size` cells (their settings read from
-recipes/demo.lorabias) on the test set and prints whether the done-when bar of docs/method.md holds. Settings
-are chosen on the tuning split; the test split is looked at once per candidate.
+recipes/demo.lorabias) on the test set and prints whether the done-when bar of docs/method.md holds. With
+--recipe and --cells it trains those cells of that recipe (as `lorabias run` would, `--set cell.key=json`
+overriding an engine parameter) and, for a `slider` cell beside `size`, prints the text slider's bar
+(docs/tiny-shapes.md). Settings are chosen on the tuning split; the test split is looked at once per candidate.
 """
 from __future__ import annotations
 
@@ -83,6 +87,8 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], help="name.key=json (override a candidate's setting)")
     ap.add_argument("--lora", action="append", default=[], help="name=path: measure an existing LoRA file")
     ap.add_argument("--every", type=int, default=1, help="keep every n-th prompt of each family (a quick look)")
+    ap.add_argument("--recipe", type=Path, help="train cells of this recipe (with --cells)")
+    ap.add_argument("--cells", default="", help="names of the recipe's LoRA cells to train and measure")
     ap.add_argument("--json")
     args = ap.parse_args()
     import torch
@@ -99,6 +105,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.lora:
             loras = dict(x.split("=", 1) for x in args.lora)
+        elif args.recipe:
+            from lorabias_engine.shapes.claim import train_loras
+
+            names = args.cells.split(",")
+            loras = train_loras(model, reg, Path(tmp), args.recipe, names, log=print, overrides=extra)
+            loras = {n: loras[n] for n in names}
         elif args.candidates:
             names = args.candidates.split(",")
             paths = train_all(model, reg, names, Path(tmp), extra, print)
@@ -115,6 +127,12 @@ def main() -> int:
     if "size" in res and "naive" in res and {1.0, -1.0} <= set(weights):
         b = H.bar(res)
         print(f"\ndone-when bar: {'HOLDS' if b['ok'] else 'fails'} {json.dumps(b['weights'])}")
+    if args.recipe and "size" in res and {1.0, -1.0} <= set(weights):
+        from lorabias_engine.shapes.claim import recipe_cells
+
+        for name in (n for n, c in recipe_cells(args.recipe).items() if c["kind"] == "slider" and n in res):
+            b = H.slider_bar(res, name)
+            print(f"\ntext slider bar ({name} vs size): {'HOLDS' if b['ok'] else 'fails'} {json.dumps(b['weights'])}")
     if args.json:
         Path(args.json).write_text(json.dumps({str(k): {str(w): v for w, v in by.items()} for k, by in res.items()},
                                               indent=1))

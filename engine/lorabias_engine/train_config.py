@@ -20,10 +20,10 @@ class Until:
     cfg: float = 5.0
 
 
-@dataclass
-class TrainConfig:
-    images: list[str]
-    captions: list[str] | None
+@dataclass(kw_only=True)
+class LoraTraining:
+    """The keys every LoRA-training request shares (`train` and `slider`), defined once; the defaults are the
+    train request's (the slider's parser passes its own rank)."""
     output: str
     rank: int = 16
     alpha: float = 16.0
@@ -36,25 +36,32 @@ class TrainConfig:
     batch_size: int = 1
     mixed_precision: str = "no"
     gradient_checkpointing: bool = False
-    train_text_encoder: bool = False
     conv_rank: int = 0
     conv_alpha: float = 0.0
     clip_skip: int | None = None
-    min_snr_gamma: float | None = None
-    noise_offset: float = 0.0
     over: list[dict] = field(default_factory=list)
+    save_precision: str = "fp16"
+    metadata: dict = field(default_factory=dict)
+    # read by training_metadata for any LoRA; only the train request sets them (a slider has no images)
+    train_text_encoder: bool = False
+    noise_offset: float = 0.0
+    min_snr_gamma: float | None = None
+    cache: bool = True
+
+
+@dataclass(kw_only=True)
+class TrainConfig(LoraTraining):
+    images: list[str]
+    captions: list[str] | None
     until: Until | None = None
     checkpoint_every: int = 0
     resume: bool = False
-    cache: bool = True
-    save_precision: str = "fp16"
     scheme: str = "over-copier"
     pair_images: list[str] | None = None
     pair_captions: list[str] | None = None
     negative_over: list[dict] = field(default_factory=list)
     timesteps: list[int] | None = None
     outside_weight: float = 1.0
-    metadata: dict = field(default_factory=dict)
 
     def run_hash(self) -> str:
         """What must match for a checkpoint to be resumed (everything but steps-to-go and bookkeeping)."""
@@ -69,7 +76,8 @@ class TrainConfig:
         return out.with_name(out.stem + ".checkpoint.pt")
 
 
-def parse_train(params: dict, default_resolution: int) -> TrainConfig:
+def parse_common(params: dict, default_resolution: int, default_rank: int) -> dict:
+    """The LoraTraining keys of a request, checked: {field: value}."""
     output = get(params, "output", str)
     if not output.endswith(".safetensors"):
         raise bad_request(f"params.output must end in .safetensors, got {output!r}")
@@ -77,15 +85,7 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
     for spec in over:
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             raise bad_request("each entry of params.over must be {path, weight}")
-    until = None
-    if params.get("until") is not None:
-        u = get(params, "until", dict)
-        fid = get(u, "fidelity", float)
-        if not 0 <= fid <= 1:
-            raise bad_request(f"until.fidelity must be in [0, 1], got {fid}")
-        until = Until(fidelity=fid, every=positive_int(u, "every", 50), seeds=get(u, "seeds", list, [1, 2]),
-                      prompts=get(u, "prompts", list, None), steps=positive_int(u, "steps", 20), cfg=get(u, "cfg", float, 5.0))
-    rank = positive_int(params, "rank", 16)
+    rank = positive_int(params, "rank", default_rank)
     # conv_rank: LoCon's rank for the 3×3 convolutions (kohya conv_dim); the older `train_conv: true` means conv at `rank`
     conv_rank = get(params, "conv_rank", int, rank if params.get("train_conv") else 0)
     if conv_rank < 0:
@@ -97,24 +97,38 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
     clip_skip = get(params, "clip_skip", int, None)
     if clip_skip is not None and clip_skip < 1:
         raise bad_request(f"parameter 'clip_skip' must be >= 1, got {clip_skip}")
-    cfg = TrainConfig(
-        images=get(params, "images", list), captions=get(params, "captions", list, None), output=output, rank=rank,
-        alpha=alpha, steps=positive_int(params, "steps", 500),
+    common = dict(
+        output=output, rank=rank, alpha=alpha, steps=positive_int(params, "steps", 500),
         lr=get(params, "lr", float, 1e-4), scheduler=choice(params, "scheduler", ("constant", "cosine", "constant_with_warmup"), "constant"),
         warmup_steps=get(params, "warmup_steps", int, 0), seed=get(params, "seed", int, 0),
         resolution=positive_int(params, "resolution", default_resolution), batch_size=positive_int(params, "batch_size", 1),
         mixed_precision=choice(params, "mixed_precision", ("no", "fp16", "bf16"), "no"),
-        gradient_checkpointing=bool(params.get("gradient_checkpointing", False)),
-        train_text_encoder=bool(params.get("train_text_encoder", False)), conv_rank=conv_rank,
-        conv_alpha=conv_alpha if conv_rank else 0.0, clip_skip=clip_skip,
-        min_snr_gamma=get(params, "min_snr_gamma", float, None), noise_offset=get(params, "noise_offset", float, 0.0),
-        over=over, until=until, checkpoint_every=get(params, "checkpoint_every", int, 0),
-        resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)),
+        gradient_checkpointing=bool(params.get("gradient_checkpointing", False)), conv_rank=conv_rank,
+        conv_alpha=conv_alpha if conv_rank else 0.0, clip_skip=clip_skip, over=over,
         save_precision=choice(params, "save_precision", ("fp16", "bf16", "float"), "fp16"),
         metadata=get(params, "metadata", dict, {}))
-    _parse_scheme(params, cfg)
-    if cfg.warmup_steps < 0 or cfg.warmup_steps > cfg.steps:
+    if common["warmup_steps"] < 0 or common["warmup_steps"] > common["steps"]:
         raise bad_request("warmup_steps must be between 0 and steps")
+    return common
+
+
+def parse_train(params: dict, default_resolution: int) -> TrainConfig:
+    common = parse_common(params, default_resolution, default_rank=16)
+    until = None
+    if params.get("until") is not None:
+        u = get(params, "until", dict)
+        fid = get(u, "fidelity", float)
+        if not 0 <= fid <= 1:
+            raise bad_request(f"until.fidelity must be in [0, 1], got {fid}")
+        until = Until(fidelity=fid, every=positive_int(u, "every", 50), seeds=get(u, "seeds", list, [1, 2]),
+                      prompts=get(u, "prompts", list, None), steps=positive_int(u, "steps", 20), cfg=get(u, "cfg", float, 5.0))
+    cfg = TrainConfig(
+        **common, images=get(params, "images", list), captions=get(params, "captions", list, None),
+        train_text_encoder=bool(params.get("train_text_encoder", False)),
+        min_snr_gamma=get(params, "min_snr_gamma", float, None), noise_offset=get(params, "noise_offset", float, 0.0),
+        until=until, checkpoint_every=get(params, "checkpoint_every", int, 0),
+        resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)))
+    _parse_scheme(params, cfg)
     return cfg
 
 

@@ -126,12 +126,17 @@ def test_bad_parameters_are_refused_with_a_message_and_no_file(random_tiny, regi
     assert not out.exists()
 
 
-def test_held_out_prompts_state_no_size_and_leave_out_the_training_prompts():
-    from lorabias_engine.shapes.slider_eval import sizeless_prompts
+def test_the_text_slider_recipe_is_measured_on_prompts_it_never_trained_on():
+    """bench/engine/method_harness.py measures the recipe's slider on the harness's prompts: none of its targets
+    or poles may be one of them (either split, any family), and the targets state no size."""
+    from lorabias_engine.shapes import harness as H
+    from lorabias_engine.shapes.claim import TEXT_SLIDER_RECIPE, recipe_cells, slider_params
 
-    train = ("red, circle, white background", "blue, square, black background")
-    wants = sizeless_prompts(60, 11, exclude=train)
-    assert len(wants) == 60 and wants == sizeless_prompts(60, 11, exclude=train)
-    assert not any(w["prompt"] in train for w in wants)
-    assert not any(tag in w["prompt"].split(", ") for w in wants for tag in ("small", "large"))
-    assert len({w["seed"] for w in wants}) == 60
+    cells = recipe_cells(TEXT_SLIDER_RECIPE)
+    (name, cell), = [(n, c) for n, c in cells.items() if c["kind"] == "slider"]
+    params, over = slider_params(cell)
+    trained = {p.replace("{target}", t) for t in params["targets"] for p in ("{target}", params["positive"], params["negative"])}
+    measured = {w["prompt"] for split in H.SPLITS for f in H.FAMILIES for w in H.prompts(f, split)}
+    assert len(params["targets"]) >= 2 and not over and "size" in cells
+    assert not trained & measured, f"{name} trains on harness prompts: {sorted(trained & measured)}"
+    assert not any(tag in t.split(", ") for t in params["targets"] for tag in ("small", "large"))

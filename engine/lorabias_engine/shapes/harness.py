@@ -204,6 +204,27 @@ def bar(results: dict, lora: str = "size", naive: str = "naive", group: str = "b
     return {"ok": all(c["ok"] for c in checks.values()), "weights": checks}
 
 
+SLIDER_BAR = {1.0: 0.40, -1.0: -0.25}  # issue #12: the text slider's size change at ±1
+
+
+def slider_bar(results: dict, slider: str, size: str = "size", group: str = "bc") -> dict:
+    """The text slider's done-when bar (docs/tiny-shapes.md): at +1 it grows shapes ≥ +40% area and at −1 shrinks
+    them ≤ −25%, on prompts that state no size, with a colour shift per unit of size change no worse than the
+    image-trained `size` LoRA's at that weight. Also reported, not part of the bar: the pairs that still show a
+    shape (`valid`), the slider's and the `size` LoRA's."""
+    checks = {}
+    for w, need in SLIDER_BAR.items():
+        s, ref = results[slider][w][group], results[size][w][group]
+        sc = s["size_change"]
+        size_ok = sc is not None and (sc >= need if w > 0 else sc <= need)
+        cps, ref_cps = s["color_per_size"], ref["color_per_size"]
+        color_ok = cps is not None and ref_cps is not None and cps <= ref_cps
+        checks[w] = {"size_change": sc, "size_ok": bool(size_ok), "color_per_size": cps, "size_lora": ref_cps,
+                     "color_ok": bool(color_ok), "valid": f"{s['valid']}/{s['pairs']}",
+                     "size_lora_valid": f"{ref['valid']}/{ref['pairs']}", "ok": bool(size_ok and color_ok)}
+    return {"ok": all(c["ok"] for c in checks.values()), "weights": checks}
+
+
 def preview_leakage(images: list[dict]) -> list[dict]:
     """The preview cell's tiny-shapes figures from sampled files [{path, prompt, seed, weight}]: per weight ≠ 0, the
     summary of `pair_figures` against weight 0 (same prompt and seed)."""

@@ -32,11 +32,12 @@ from types import SimpleNamespace
 import torch
 import torch.nn.functional as F
 
+from . import checkpoints
 from .errors import Cancelled, bad_request
 from .export import training_metadata, write_lora
 from .finite import check_trained
 from .images import file_sha256
-from .lora import activate, add_trainable, apply_lora_file, extract_kohya, remove_adapters, set_multiplier
+from .lora import activate, add_trainable, apply_lora_file, extract_kohya, load_trainable_state, remove_adapters, set_multiplier
 from .models.schedulers import make_scheduler
 from .protocol import JobContext
 from .slider_config import SliderConfig, parse_slider
@@ -124,10 +125,18 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             with autocast():
                 return unet(x, t, text, added_cond_kwargs=added).sample.float()
 
-        # 5. The loop.
-        losses, anchor_losses = [], []
-        t0, step = time.monotonic(), 0
-        for step in range(1, cfg.steps + 1):
+        # 5. Resume from a checkpoint of the same run, if asked and present; then the loop.
+        losses, anchor_losses, start = [], [], 0
+        state = checkpoints.load(cfg.checkpoint_path, cfg.run_hash()) if cfg.resume else None
+        if state is not None:
+            load_trainable_state(model, ADAPTER, state["lora"])
+            optimizer.load_state_dict(state["optimizer"])
+            lr_schedule.load_state_dict(state["lr_scheduler"])
+            gen.set_state(state["generator"])
+            start, losses, anchor_losses = state["step"], list(state["losses"]), list(state["anchor_losses"])
+            log.info("resuming slider %s at step %d", cfg.output, start)
+        t0, step = time.monotonic(), start
+        for step in range(start + 1, cfg.steps + 1):
             ctx.check_cancelled("training")
             chosen = [sets[i] for i in torch.randint(0, len(sets), (B,), generator=gen).tolist()]
             targets = [s["target"] for s in chosen]
@@ -180,10 +189,15 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             anchor_losses.append(anchor_total)
 
             elapsed = time.monotonic() - t0
-            its = step / elapsed if elapsed > 0 else 0.0
+            its = (step - start) / elapsed if elapsed > 0 else 0.0
             ctx.progress({"step": step, "total": cfg.steps, "loss": losses[-1], "anchor_loss": anchor_total,
                           "lr": lr_schedule.get_last_lr()[0], "its": its,
                           "eta_s": (cfg.steps - step) / its if its else None}, force=step == cfg.steps)
+            if cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < cfg.steps:
+                checkpoints.save(cfg.checkpoint_path, {
+                    "run_hash": cfg.run_hash(), "step": step, "lora": extract_kohya(model, ADAPTER, torch.float32),
+                    "optimizer": optimizer.state_dict(), "lr_scheduler": lr_schedule.state_dict(),
+                    "generator": gen.get_state(), "losses": losses, "anchor_losses": anchor_losses})
         ctx.check_cancelled("training")
 
         # 6. Save the slider alone (the biases are not part of it), kohya format, with metadata.
@@ -194,11 +208,12 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
         seconds = finished - started
         write_lora(cfg.output, tensors, slider_metadata(cfg, model, step, started, finished,
                                                         [file_sha256(b["path"]) for b in cfg.over]))
+        cfg.checkpoint_path.unlink(missing_ok=True)
         return {"path": str(Path(cfg.output)), "steps_done": step, "final_loss": losses[-1] if losses else None,
                 "seconds": round(seconds, 3), "losses": losses, "anchor_losses": anchor_losses if anchor_prompts else None,
-                "its": round(step / max(time.monotonic() - t0, 1e-9), 3)}
+                "its": round((step - start) / max(time.monotonic() - t0, 1e-9), 3)}
     except Cancelled:
-        log.info("slider %s cancelled; nothing written", cfg.output)
+        log.info("slider %s cancelled; checkpoint (if any) kept at %s", cfg.output, cfg.checkpoint_path)
         raise
     finally:
         if cfg.gradient_checkpointing:

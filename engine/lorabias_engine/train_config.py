@@ -47,21 +47,9 @@ class LoraTraining:
     noise_offset: float = 0.0
     min_snr_gamma: float | None = None
     cache: bool = True
-
-
-@dataclass(kw_only=True)
-class TrainConfig(LoraTraining):
-    images: list[str]
-    captions: list[str] | None
-    until: Until | None = None
+    # a checkpoint of the run every N steps (0: none), and whether to resume from one of the same run
     checkpoint_every: int = 0
     resume: bool = False
-    scheme: str = "over-copier"
-    pair_images: list[str] | None = None
-    pair_captions: list[str] | None = None
-    negative_over: list[dict] = field(default_factory=list)
-    timesteps: list[int] | None = None
-    outside_weight: float = 1.0
 
     def run_hash(self) -> str:
         """What must match for a checkpoint to be resumed (everything but steps-to-go and bookkeeping)."""
@@ -74,6 +62,19 @@ class TrainConfig(LoraTraining):
     def checkpoint_path(self) -> Path:
         out = Path(self.output)
         return out.with_name(out.stem + ".checkpoint.pt")
+
+
+@dataclass(kw_only=True)
+class TrainConfig(LoraTraining):
+    images: list[str]
+    captions: list[str] | None
+    until: Until | None = None
+    scheme: str = "over-copier"
+    pair_images: list[str] | None = None
+    pair_captions: list[str] | None = None
+    negative_over: list[dict] = field(default_factory=list)
+    timesteps: list[int] | None = None
+    outside_weight: float = 1.0
 
 
 def parse_common(params: dict, default_resolution: int, default_rank: int) -> dict:
@@ -106,7 +107,10 @@ def parse_common(params: dict, default_resolution: int, default_rank: int) -> di
         gradient_checkpointing=bool(params.get("gradient_checkpointing", False)), conv_rank=conv_rank,
         conv_alpha=conv_alpha if conv_rank else 0.0, clip_skip=clip_skip, over=over,
         save_precision=choice(params, "save_precision", ("fp16", "bf16", "float"), "fp16"),
-        metadata=get(params, "metadata", dict, {}))
+        metadata=get(params, "metadata", dict, {}), checkpoint_every=get(params, "checkpoint_every", int, 0),
+        resume=bool(params.get("resume", False)))
+    if common["checkpoint_every"] < 0:
+        raise bad_request(f"parameter 'checkpoint_every' must be >= 0, got {common['checkpoint_every']}")
     if common["warmup_steps"] < 0 or common["warmup_steps"] > common["steps"]:
         raise bad_request("warmup_steps must be between 0 and steps")
     return common
@@ -126,8 +130,7 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
         **common, images=get(params, "images", list), captions=get(params, "captions", list, None),
         train_text_encoder=bool(params.get("train_text_encoder", False)),
         min_snr_gamma=get(params, "min_snr_gamma", float, None), noise_offset=get(params, "noise_offset", float, 0.0),
-        until=until, checkpoint_every=get(params, "checkpoint_every", int, 0),
-        resume=bool(params.get("resume", False)), cache=bool(params.get("cache", True)))
+        until=until, cache=bool(params.get("cache", True)))
     _parse_scheme(params, cfg)
     return cfg
 

@@ -223,6 +223,12 @@ def _conv_alpha():
     assert used_outside_parser("cfg.conv_alpha")
 
 
+def _slider_conv_alpha():
+    plain = parse_slider({**BASE_SLIDER, "conv_rank": 2}, 32)
+    assert parse_slider({**BASE_SLIDER, "conv_rank": 2, "conv_alpha": 1}, 32).conv_alpha == 1.0 != plain.conv_alpha
+    assert "conv_alpha=cfg.conv_alpha" in SOURCES["slider.py"]
+
+
 def _export_field(field):
     def probe(fx):
         dst = fx["tmp"] / f"export-{field}.safetensors"
@@ -323,6 +329,7 @@ ENGINE_PROBES = {
     ("slider", "rank"): slider_probe("rank", 8),
     ("slider", "alpha"): slider_probe("alpha", 2.0),
     ("slider", "conv_rank"): slider_probe("conv_rank", 2),
+    ("slider", "conv_alpha"): lambda fx: _slider_conv_alpha(),
     ("slider", "steps"): slider_probe("steps", 7),
     ("slider", "lr"): slider_probe("lr", 0.002),
     ("slider", "scheduler"): slider_probe("scheduler", "cosine"),
@@ -332,6 +339,8 @@ ENGINE_PROBES = {
     ("slider", "seed"): slider_probe("seed", 9),
     ("slider", "mixed_precision"): slider_probe("mixed_precision", "bf16"),
     ("slider", "gradient_checkpointing"): slider_probe("gradient_checkpointing", True),
+    ("slider", "checkpoint_every"): slider_probe("checkpoint_every", 3),
+    ("slider", "resume"): slider_probe("resume", True),
     ("slider", "over"): slider_probe("over", [{"path": "b.safetensors", "weight": 0.5}]),
     ("slider", "metadata.lorabias_role"): slider_probe("metadata", {"lorabias_role": "slider"}),
     ("slider", "metadata.lorabias_over"): slider_probe("metadata", {"lorabias_over": [{"name": "c", "weight": 1}]}),

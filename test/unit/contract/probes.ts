@@ -138,6 +138,7 @@ export const PROBES: Record<string, Probe> = {
   'slider.rank': { set: { rank: 8 }, observe: req('slider', 'rank') },
   'slider.alpha': { set: { alpha: 2 }, observe: req('slider', 'alpha') },
   'slider.conv_rank': { set: { conv_rank: 2 }, observe: req('slider', 'conv_rank') },
+  'slider.conv_alpha': { set: { conv_rank: 2, conv_alpha: 1 }, observe: req('slider', 'conv_alpha') },
   'slider.steps': { set: { steps: 7 }, observe: req('slider', 'steps') },
   'slider.lr': { set: { lr: 0.002 }, observe: req('slider', 'lr') },
   'slider.scheduler': { set: { scheduler: 'cosine' }, observe: req('slider', 'scheduler') },
@@ -147,6 +148,7 @@ export const PROBES: Record<string, Probe> = {
   'slider.seed': { set: { seed: 9 }, observe: req('slider', 'seed') },
   'slider.mixed_precision': { set: { mixed_precision: 'bf16' }, observe: req('slider', 'mixed_precision') },
   'slider.gradient_checkpointing': { set: { gradient_checkpointing: true }, observe: req('slider', 'gradient_checkpointing') },
+  'slider.checkpoint_every': { set: { checkpoint_every: 3 }, observe: req('slider', 'checkpoint_every') },
 
   // ---- preview: the sample requests, and the leakage figures
   'preview.name': { set: {}, observe: { name: true } },

@@ -3,11 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CellHandler, engineRequest, fmt, modelParams } from './context';
-import { familyOf, overBiases } from './train';
+import { familyOf, overBiases, removeIfEmpty } from './train';
 
 /** Cell keys passed to the engine as they are (same names, same meaning). */
-const SLIDER_KEYS = ['positive', 'negative', 'neutral', 'guidance', 'timesteps', 'denoise_steps', 'rank', 'alpha', 'conv_rank', 'steps', 'lr',
-  'scheduler', 'warmup_steps', 'batch_size', 'resolution', 'seed', 'mixed_precision', 'gradient_checkpointing'] as const;
+const SLIDER_KEYS = ['positive', 'negative', 'neutral', 'guidance', 'timesteps', 'denoise_steps', 'rank', 'alpha', 'conv_rank', 'conv_alpha', 'steps', 'lr',
+  'scheduler', 'warmup_steps', 'batch_size', 'resolution', 'seed', 'mixed_precision', 'gradient_checkpointing', 'checkpoint_every'] as const;
 
 export interface Anchor { prompt: string; strength: number }
 
@@ -26,10 +26,18 @@ export const runSlider: CellHandler = async (ctx) => {
   // the cached LoRA keeps full precision; `export` writes the precision asked for
   params.save_precision = 'float';
   params.output = path.join(ctx.workDir, 'lora.safetensors'); // the engine makes the folder
+  params.resume = true; // a checkpoint left by a cancelled run of this very cell (`checkpoint_every`)
 
-  const r = await engineRequest(ctx, 'slider', params);
+  let r: Record<string, unknown>;
+  try {
+    r = await engineRequest(ctx, 'slider', params);
+  } catch (e) {
+    removeIfEmpty(ctx.workDir); // a cancelled run keeps its checkpoint, never an empty folder
+    throw e;
+  }
   fs.renameSync(String(r.path ?? params.output), path.join(ctx.outDir, 'lora.safetensors'));
   fs.rmSync(ctx.workDir, { recursive: true, force: true });
+  removeIfEmpty(ctx.workDir);
   const losses = Array.isArray(r.losses) ? (r.losses as number[]) : [];
   const anchorLosses = Array.isArray(r.anchor_losses) ? (r.anchor_losses as number[]) : undefined;
   const guidance = (b.guidance as number | undefined) ?? 1;

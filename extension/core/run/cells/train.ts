@@ -49,7 +49,7 @@ function trainParams(ctx: CellContext, modelName: string, datasetName: string): 
 type Handed = Omit<LoraArtifact, 'lora'>;
 
 /** Removes a cell's work folder, then `work/` itself, each only when empty. */
-function removeIfEmpty(workDir: string): void {
+export function removeIfEmpty(workDir: string): void {
   for (const dir of [workDir, path.dirname(workDir)]) {
     try { fs.rmdirSync(dir); } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return; // not empty: a checkpoint to resume from

@@ -4,7 +4,7 @@ The demo recipe's `naive` LoRA (trained on large shapes that are red 80% of the 
 route of recipes/demo.lorabias, settings read from the recipe) are applied at weights +1 and −1 to prompts that
 state a colour but no size (family b) and neither size nor colour (family c), every shape × background, on the
 harness's test split (one seed per combination here: 24 prompts; bench/engine/method_harness.py runs all 48 and
-family a). The done-when bar of issue #11 / docs/method.md:
+family a). The project's bar for the method (docs/method.md):
 
 - at +1 `size` grows shapes by at least +50% area, at −1 it shrinks them;
 - at each weight its colour shift and its background change per unit of size change are each at most 1/3 of the

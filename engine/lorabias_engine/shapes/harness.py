@@ -204,7 +204,7 @@ def bar(results: dict, lora: str = "size", naive: str = "naive", group: str = "b
     return {"ok": all(c["ok"] for c in checks.values()), "weights": checks}
 
 
-SLIDER_BAR = {1.0: 0.40, -1.0: -0.25}  # issue #12: the text slider's size change at ±1
+SLIDER_BAR = {1.0: 0.40, -1.0: -0.25}  # the text slider's bar: its size change at ±1 (docs/tiny-shapes.md)
 
 
 def slider_bar(results: dict, slider: str, size: str = "size", group: str = "bc") -> dict:

@@ -27,7 +27,8 @@ mapfile -t browser < <(find test/browser -name '*.test.ts' | sort)
 run_suite browser node --import tsx --test --test-concurrency=1 --test-reporter=spec "${browser[@]}"
 [ -f scripts/test-engine.sh ] && run_suite engine bash scripts/test-engine.sh
 mapfile -t integration < <(find test/integration -name '*.test.ts' | sort)
-run_suite integration node --import tsx --test --test-concurrency=1 --test-reporter=spec "${integration[@]}"
+# each file starts its own engine on one thread: two at a time
+run_suite integration node --import tsx --test --test-concurrency=2 --test-reporter=spec "${integration[@]}"
 [ -f scripts/e2e.sh ] && run_suite e2e bash scripts/e2e.sh
 
 echo; echo "=== summary ==="

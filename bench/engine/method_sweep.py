@@ -8,7 +8,9 @@ Each candidate is NAME=key=json,key=json,… over the demo's `size` settings (re
 the demo's `naive` cell instead, `@file:PATH` measures an existing LoRA file. `data=DIR` takes pairs from DIR/small
 and DIR/large instead of recipes/demo-data. Without candidates: the demo's `naive` and `size`. With --keep, trained
 files are kept there and reused when present (same name: delete them after changing a setting), so a measure can
-be rerun without training again. Rows go to stdout and, as JSON lines, to --jsonl.
+be rerun without training again. Rows go to stdout and, as JSON lines, to --jsonl. A candidate with
+`trajectory_weight` (engine/lorabias_engine/trajectory.py) and no `trajectory_prompts` samples its trajectories on
+the pairs' captions that are no harness prompt (`trajectory_prompts` below; printed when it trains).
 Choose settings on the tuning split; the test split is looked at once per kept candidate.
 """
 from __future__ import annotations
@@ -46,6 +48,16 @@ def parse_candidate(text: str) -> tuple[str, str, dict]:
     return name, "size", settings
 
 
+def trajectory_prompts(images_: list[str]) -> list[str]:
+    """The pairs' own captions that are no prompt of the harness (any family, either split): the trajectory loss
+    samples on them, and must not sample on what the harness measures."""
+    harness = {q["prompt"] for split in H.SPLITS for f in H.FAMILIES for q in H.prompts(f, split)}
+    captions = [Path(p).with_suffix(".txt").read_text(encoding="utf-8").strip() for p in images_]
+    kept = [c for c in dict.fromkeys(captions) if c not in harness]
+    assert kept, "every caption of the pairs is a harness prompt"
+    return kept
+
+
 def train_one(model, reg, cell: str, settings: dict, out: Path) -> tuple[str, float]:
     if cell.startswith("file:"):
         return cell[5:], 0.0
@@ -59,6 +71,9 @@ def train_one(model, reg, cell: str, settings: dict, out: Path) -> tuple[str, fl
     if data:
         params["images"], params["pair_images"] = images(Path(data) / "large"), images(Path(data) / "small")
     params.update(settings)
+    if params.get("trajectory_weight") and "trajectory_prompts" not in params:
+        params["trajectory_prompts"] = trajectory_prompts(params["images"])
+        print(f"    {out.stem}: trajectory prompts {params['trajectory_prompts']}", flush=True)
     t0 = time.time()
     r = train({"model_id": model.model_id, "resolution": 32, "output": str(out), **params}, JobContext(out.stem), reg)
     return r["path"], time.time() - t0

@@ -90,6 +90,8 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="also print the background change by distance ring")
     ap.add_argument("--sample-steps", type=int, default=H.SAMPLE["steps"],
                     help="DDIM steps of the measure (a diagnostic; the harness and the bar use 25)")
+    ap.add_argument("--sample-cfg", type=float, default=H.SAMPLE["cfg"],
+                    help="guidance of the measure (a diagnostic; the harness and the bar use 5)")
     args = ap.parse_args()
     import numpy as np
     import torch
@@ -101,18 +103,18 @@ def main() -> int:
     keep.mkdir(parents=True, exist_ok=True)
     wants = [w for f in args.families for w in H.prompts(f, args.split)[:: args.every]]
     t0 = time.time()
-    base = H.sample_with(model, None, 0.0, wants, steps=args.sample_steps)
+    base = H.sample_with(model, None, 0.0, wants, steps=args.sample_steps, cfg=args.sample_cfg)
     print(f"weight 0: {len(wants)} pictures, {time.time() - t0:.0f} s\n{H.TABLE_HEAD}", flush=True)
     for text in args.candidates:
         name, cell, settings = parse_candidate(text)
         path, secs = train_one(model, reg, cell, settings, keep / f"{name}.safetensors")
         for w in (1.0, -1.0):
-            imgs = H.sample_with(model, path, w, wants, steps=args.sample_steps)
+            imgs = H.sample_with(model, path, w, wants, steps=args.sample_steps, cfg=args.sample_cfg)
             changes = [dict(H.pair_figures(b, a), family=q["family"]) for b, a, q in zip(base, imgs, wants)]
             s = H.summarize(changes)
             print(H.format_row(f"{name} ({secs:.0f} s)", w, args.families, {args.families: s}), flush=True)
             row = {"name": name, "settings": settings, "cell": cell, "split": args.split, "weight": w,
-                   "sample_steps": args.sample_steps, **s}
+                   "sample_steps": args.sample_steps, "sample_cfg": args.sample_cfg, **s}
             if args.profile:
                 prof = np.array([[np.nan if v is None else v for v in H.background_profile(b, a)]
                                  for b, a in zip(base, imgs)])

@@ -21,6 +21,7 @@ class Until:
 
 
 TRAJECTORY_MODES = ("last", "all", "each")  # where the trajectory loss's gradients flow (trajectory.py)
+TRAJECTORY_MEASURES = ("pixels", "shade")
 
 
 @dataclass
@@ -34,6 +35,7 @@ class TrajectoryConfig:
     batch: int = 2
     threshold: float = 0.3
     prompts: list[str] = field(default_factory=list)  # empty: the pairs' captions
+    measure: str = "pixels"  # or "shade"
 
 
 @dataclass(kw_only=True)
@@ -186,7 +188,7 @@ def _parse_scheme(params: dict, cfg: TrainConfig) -> None:
 
 def _parse_trajectory(params: dict, cfg: TrainConfig) -> TrajectoryConfig | None:
     """trajectory_weight (0: off), trajectory_steps, trajectory_grad, trajectory_every, trajectory_cfg,
-    trajectory_batch, trajectory_threshold, trajectory_prompts: the pair-difference scheme's trajectory loss
+    trajectory_batch, trajectory_threshold, trajectory_prompts, trajectory_measure: the pair-difference scheme's trajectory loss
     (trajectory.py), engine parameters only."""
     weight = get(params, "trajectory_weight", float, 0.0)
     if weight < 0:
@@ -203,4 +205,5 @@ def _parse_trajectory(params: dict, cfg: TrainConfig) -> TrajectoryConfig | None
                             every=positive_int(params, "trajectory_every", 1),
                             cfg=get(params, "trajectory_cfg", float, 5.0),
                             batch=positive_int(params, "trajectory_batch", 2),
-                            threshold=get(params, "trajectory_threshold", float, 0.3), prompts=prompts)
+                            threshold=get(params, "trajectory_threshold", float, 0.3), prompts=prompts,
+                            measure=choice(params, "trajectory_measure", TRAJECTORY_MEASURES, "pixels"))

@@ -10,9 +10,11 @@ a uniform background shade, set in the first sampling steps. This loss looks whe
 2. sample a few DDIM steps with guidance from that noise with the LoRA off (multiplier 0, no gradients);
 3. sample from the same noise with the LoRA at the step's sign (+1 or −1), as the slider's partial denoising
    does (slider.py);
-4. penalise the squared difference of the predicted clean images (latents) where both final pictures are
-   background: farther than one pixel from any pixel that differs from the picture's border colour by more
-   than `threshold` (latent units; 0.3 is the shapes analyser's 0.15 in 0..1 on tiny's [-1, 1] pixels).
+4. penalise the difference of the predicted clean images (latents) where both final pictures are background:
+   farther than one pixel from any pixel that differs from the picture's border colour by more than
+   `threshold` (latent units; 0.3 is the shapes analyser's 0.15 in 0..1 on tiny's [-1, 1] pixels) —
+   `measure` ``pixels``: the mean squared difference there; ``shade``: |the mean difference there| per picture
+   and channel (L1), the uniform shade shift alone.
 
 Where gradients flow (`grad`):
 - ``last``: through the last step's prediction only, on the final clean image (cheapest);
@@ -44,6 +46,12 @@ def background_mask(*pictures: torch.Tensor, threshold: float = 0.3) -> torch.Te
 
 def masked_mse(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return ((a.float() - b.float()) ** 2 * mask).sum() / (mask.sum() * a.shape[1]).clamp_min(1.0)
+
+
+def shade_shift(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over pictures and channels of |the masked mean of a − b|: the uniform background shift alone, L1."""
+    per = ((a.float() - b.float()) * mask).flatten(2).sum(2) / mask.flatten(2).sum(2).clamp_min(1.0)
+    return per.abs().mean()
 
 
 class Trajectory:
@@ -90,9 +98,10 @@ class Trajectory:
             base = self._path(noise, idx, 0.0, None)
         lora = self._path(noise, idx, sign, grad)
         mask = background_mask(base[-1], lora[-1], threshold=self.tcfg.threshold)
+        measure = shade_shift if self.tcfg.measure == "shade" else masked_mse
         if grad == "each":
-            return torch.stack([masked_mse(p, b, mask) for p, b in zip(lora, base)]).mean()
-        return masked_mse(lora[-1], base[-1], mask)
+            return torch.stack([measure(p, b, mask) for p, b in zip(lora, base)]).mean()
+        return measure(lora[-1], base[-1], mask)
 
     def loss(self, sign: float) -> torch.Tensor:
         idx = torch.randint(0, len(self.prompts), (self.tcfg.batch,), generator=self.gen)

@@ -90,6 +90,7 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="also print the background change by distance ring")
     ap.add_argument("--sample-steps", type=int, default=H.SAMPLE["steps"],
                     help="DDIM steps of the measure (a diagnostic; the harness and the bar use 25)")
+    ap.add_argument("--by-background", action="store_true", help="also print the figures per background")
     ap.add_argument("--sample-cfg", type=float, default=H.SAMPLE["cfg"],
                     help="guidance of the measure (a diagnostic; the harness and the bar use 5)")
     args = ap.parse_args()
@@ -115,6 +116,11 @@ def main() -> int:
             print(H.format_row(f"{name} ({secs:.0f} s)", w, args.families, {args.families: s}), flush=True)
             row = {"name": name, "settings": settings, "cell": cell, "split": args.split, "weight": w,
                    "sample_steps": args.sample_steps, "sample_cfg": args.sample_cfg, **s}
+            if args.by_background:
+                for bg in dict.fromkeys(q["background"] for q in wants):
+                    part = H.summarize([c for c, q in zip(changes, wants) if q["background"] == bg])
+                    print(H.format_row(f"{name}, {bg}", w, args.families, {args.families: part}), flush=True)
+                    row.setdefault("by_background", {})[bg] = part
             if args.profile:
                 prof = np.array([[np.nan if v is None else v for v in H.background_profile(b, a)]
                                  for b, a in zip(base, imgs)])

@@ -3,6 +3,10 @@
 LoRA at ±1 against off, same noise) on fixed noises, for prompt sets and DDIM step counts:
 
     .venv/bin/python bench/engine/trajectory_diagnostic.py pd=/tmp/trsweep/pd.safetensors tr=/tmp/trsweep/tr.safetensors
+    .venv/bin/python bench/engine/trajectory_diagnostic.py --curve 10 last   # D while training, 40 steps
+
+`--curve λ GRAD` trains the demo's `size` settings for 40 steps with the loss on every step and prints D's mean
+over each 5 trajectories per sign (λ 1e-6: the plain pair-difference LoRA, D only watched).
 
 Prompt sets: `train` = the pairs' captions the loss samples on (method_sweep.trajectory_prompts), `pairs-held` =
 the other pair captions (they are harness prompts, which the loss never samples on), `harness` = the tuning
@@ -21,8 +25,34 @@ sys.path.insert(0, str(ROOT / "bench" / "engine"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def curve(weight: float, grad: str) -> None:
+    import numpy as np
+
+    from lorabias_engine.models.registry import Registry
+    from lorabias_engine.protocol import JobContext
+    from lorabias_engine.shapes.claim import DEMO_DATA, images
+    from lorabias_engine.train import train
+    from method_sweep import trajectory_prompts
+
+    reg = Registry()
+    model = reg.load({"checkpoint": "builtin:tiny-shapes"})[0]
+    large = images(DEMO_DATA / "large")
+    r = train({"model_id": model.model_id, "resolution": 32, "images": large, "pair_images": images(DEMO_DATA / "small"),
+               "scheme": "pair-difference", "rank": 4, "alpha": 1, "lr": 3e-3, "batch_size": 4, "seed": 2, "steps": 40,
+               "output": "/tmp/trajectory-curve.safetensors", "trajectory_weight": weight, "trajectory_grad": grad,
+               "trajectory_every": 1, "trajectory_prompts": trajectory_prompts(large)}, JobContext("curve"), reg)
+    d = np.array(r["trajectory_losses"]) * 1e4
+    print(f"λ {weight}, {grad}: D × 1e4 by 5 trajectories, +1: {d[0::2].reshape(-1, 5).mean(1).round(1).tolist()}, "
+          f"−1: {d[1::2].reshape(-1, 5).mean(1).round(1).tolist()}")
+
+
 def main() -> int:
     import torch
+
+    if sys.argv[1:2] == ["--curve"]:
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+        curve(float(sys.argv[2]), sys.argv[3])
+        return 0
 
     from lorabias_engine.lora import activate, apply_lora_file, remove_adapters
     from lorabias_engine.models.registry import Registry

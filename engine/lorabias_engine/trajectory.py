@@ -116,7 +116,7 @@ class Trajectory:
 
     @torch.no_grad()
     def measure(self, sign: float, noise: torch.Tensor, idx: torch.Tensor) -> float:
-        """The final pictures' masked squared background difference, LoRA at `sign` against off."""
+        """The loss's measure (before λ) on the final pictures, LoRA at `sign` against off."""
         try:
             return float(self._difference(sign, noise.to(self.model.device, self.model.dtype), idx, None))
         finally:

@@ -11,6 +11,10 @@
   prediction shifted by A − A′). The LoRA learns the difference relative to what the base model already
   predicts, not a picture.
 
+`trajectory_weight` and the other `trajectory_*` parameters (pair-difference only; engine parameters that
+bench/engine/method_sweep.py sets, not recipe keys; docs/method.md section 7): add trajectory.py's loss, the
+background difference of a few guided DDIM steps sampled with and without the LoRA from the same noise.
+
 `outside_weight` (both pair schemes; default 1, the plain mean; an engine parameter that bench/engine/method_sweep.py
 sets, not a recipe key: it did not help, docs/method.md section 6): the squared error is weighted by it outside
 the region where the pair's pictures differ (|A′ − A| above a tenth of the pair's largest difference, grown by
@@ -55,7 +59,7 @@ class PairScheme:
     """One training step's loss for `bipolar` or `pair-difference`; train.py calls `loss(step, idx, gen)`."""
 
     def __init__(self, cfg, model, forward, noise_scheduler, latents_pos, latents_neg, text_pos, text_neg,
-                 bias_pos: list[str], bias_neg: list[str]):
+                 bias_pos: list[str], bias_neg: list[str], captions: list[str] | None = None):
         self.cfg, self.model, self.forward, self.ns = cfg, model, forward, noise_scheduler
         self.lat = {+1: latents_pos, -1: latents_neg}  # +1: A′ (the dataset), −1: A (the pairs' originals)
         self.text = {+1: text_pos, -1: text_neg}
@@ -64,6 +68,12 @@ class PairScheme:
         ac = noise_scheduler.alphas_cumprod.to(model.device)
         self.sigma = (1 - ac).sqrt()
         self.weights = None if cfg.outside_weight == 1.0 else outside_weights(latents_pos, latents_neg, cfg.outside_weight)
+        self.trajectory = None
+        if cfg.trajectory is not None:
+            from .trajectory import Trajectory
+
+            self.trajectory = Trajectory(cfg.trajectory, model, forward, "target", cfg.resolution, cfg.seed,
+                                         captions or [])
 
     def _cond(self, sign: int, idx: torch.Tensor):
         text, pooled = self.text[sign]
@@ -95,7 +105,12 @@ class PairScheme:
         want = shifted_target(self.pred_type, base, dst - src, sigma)
         set_multiplier(self.model, "target", float(sign))
         pred = self.forward(self.ns.add_noise(dst, noise, t), t, text, added_cond_kwargs=added).sample
-        return self._mse(pred, want, idx)
+        loss = self._mse(pred, want, idx)
+        tr = self.trajectory
+        # the sampler's path, LoRA on against off (trajectory.py), on both steps (both signs) of every n-th round
+        if tr is not None and ((step + 1) // 2) % tr.tcfg.every == 0:
+            loss = loss + tr.tcfg.weight * tr.loss(float(sign))
+        return loss
 
     def _mse(self, pred: torch.Tensor, want: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
         if self.weights is None:

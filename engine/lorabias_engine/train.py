@@ -110,7 +110,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
             scheme = schemes.PairScheme(cfg, model, forward, noise_scheduler, latents_all,
                                         model.encode_images(pairs.pixels), cached_text, pair_text,
                                         [a for a in adapters if a.startswith("bias")],
-                                        [a for a in adapters if a.startswith("neg")])
+                                        [a for a in adapters if a.startswith("neg")], captions=data.captions)
 
         # 5. Resume from a checkpoint of the same run, if asked and present.
         start, losses, history = 0, [], []
@@ -216,6 +216,7 @@ def train(params: dict, ctx: JobContext, registry, dist=SINGLE) -> dict:
         dist.barrier()
         return {"path": str(Path(cfg.output)), "steps_done": step, "final_loss": losses[-1] if losses else None,
                 "seconds": round(seconds, 3), "losses": losses, "over": over_reports,
+                "trajectory_losses": None if scheme is None or scheme.trajectory is None else scheme.trajectory.losses,
                 "fidelity": None if cfg.until is None else {"value": fid_value, "held": held, "target": cfg.until.fidelity,
                                                             "history": history}}
     except Cancelled:

@@ -20,6 +20,24 @@ class Until:
     cfg: float = 5.0
 
 
+TRAJECTORY_MODES = ("last", "all", "each")  # where the trajectory loss's gradients flow (trajectory.py)
+TRAJECTORY_MEASURES = ("pixels", "shade")
+
+
+@dataclass
+class TrajectoryConfig:
+    """The pair-difference scheme's trajectory loss (trajectory.py); weight 0 is off."""
+    weight: float = 0.0
+    steps: int = 4  # DDIM steps of each path
+    grad: str = "last"
+    every: int = 1  # the loss on both steps (signs +1 and −1) of every n-th pair of training steps
+    cfg: float = 5.0  # guidance of both paths (the demo preview's)
+    batch: int = 2
+    threshold: float = 0.3
+    prompts: list[str] = field(default_factory=list)  # empty: the pairs' captions
+    measure: str = "pixels"  # or "shade"
+
+
 @dataclass(kw_only=True)
 class LoraTraining:
     """The keys every LoRA-training request shares (`train` and `slider`), defined once; the defaults are the
@@ -75,6 +93,7 @@ class TrainConfig(LoraTraining):
     negative_over: list[dict] = field(default_factory=list)
     timesteps: list[int] | None = None
     outside_weight: float = 1.0
+    trajectory: TrajectoryConfig | None = None
 
 
 def parse_common(params: dict, default_resolution: int, default_rank: int) -> dict:
@@ -137,7 +156,7 @@ def parse_train(params: dict, default_resolution: int) -> TrainConfig:
 
 def _parse_scheme(params: dict, cfg: TrainConfig) -> None:
     """scheme, pair_images (A, aligned with images = A′), pair_captions, negative_over, timesteps [lo, hi),
-    outside_weight."""
+    outside_weight, trajectory_*."""
     from .schemes import SCHEMES
 
     cfg.scheme = choice(params, "scheme", SCHEMES, "over-copier")
@@ -164,3 +183,27 @@ def _parse_scheme(params: dict, cfg: TrainConfig) -> None:
     if cfg.outside_weight != 1.0 and cfg.scheme == "over-copier":
         raise bad_request("params.outside_weight weights the loss outside the region where a pair's pictures differ: "
                           "it needs scheme 'bipolar' or 'pair-difference' (and their pair_images)")
+    cfg.trajectory = _parse_trajectory(params, cfg)
+
+
+def _parse_trajectory(params: dict, cfg: TrainConfig) -> TrajectoryConfig | None:
+    """trajectory_weight (0: off), trajectory_steps, trajectory_grad, trajectory_every, trajectory_cfg,
+    trajectory_batch, trajectory_threshold, trajectory_prompts, trajectory_measure: the pair-difference scheme's trajectory loss
+    (trajectory.py), engine parameters only."""
+    weight = get(params, "trajectory_weight", float, 0.0)
+    if weight < 0:
+        raise bad_request(f"params.trajectory_weight must be >= 0, got {weight}")
+    if not weight:
+        return None
+    if cfg.scheme != "pair-difference":
+        raise bad_request("params.trajectory_weight is a loss of scheme 'pair-difference' (and its pair_images)")
+    prompts = get(params, "trajectory_prompts", list, [])
+    if not all(isinstance(p, str) for p in prompts):
+        raise bad_request("params.trajectory_prompts must be a list of strings")
+    return TrajectoryConfig(weight=weight, steps=positive_int(params, "trajectory_steps", 4),
+                            grad=choice(params, "trajectory_grad", TRAJECTORY_MODES, "last"),
+                            every=positive_int(params, "trajectory_every", 1),
+                            cfg=get(params, "trajectory_cfg", float, 5.0),
+                            batch=positive_int(params, "trajectory_batch", 2),
+                            threshold=get(params, "trajectory_threshold", float, 0.3), prompts=prompts,
+                            measure=choice(params, "trajectory_measure", TRAJECTORY_MEASURES, "pixels"))

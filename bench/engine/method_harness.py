@@ -12,7 +12,8 @@ recipes/demo.lorabias) on the test set and prints whether the done-when bar of d
 --recipe and --cells it trains those cells of that recipe (as `lorabias run` would, `--set cell.key=json`
 overriding an engine parameter) and, for a `slider` cell beside `size`, prints the text slider's bar
 (docs/tiny-shapes.md). `--seeds cell=3,4,11` trains a cell once per training seed (measured as cell@3, …);
-bench/engine/slider_seeds.py compares the slider's and `size`'s seeds from the --json files. Settings are chosen on the tuning split; the test split is looked at once per candidate.
+bench/engine/slider_seeds.py compares the slider's and `size`'s seeds from the --json files. Settings are chosen
+on the tuning split; the test split is looked at once per candidate.
 """
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ One step of the loop, for a batch of target prompts T (each with its poles P, M 
    (`denoise_sign: random`) one x_t per step, drawn at a random sign, serves both signs' terms; with
    `denoise_sign: matched` each sign's term gets its own x_t drawn with the slider at that sign (as Concept
    Sliders denoise at the scale they train). An engine parameter only (docs/tiny-shapes.md: not better at both
-   weights), as is `guidance_negative` (η of the −1 term; default η).
+   weights), as are `guidance_negative` (η of the −1 term; default η) and `late_anchor` (strength of a term
+   that keeps the target prompt's base prediction at a sampler step past the window, on an x_t' denoised on
+   from x_t with the slider at the same sign; default 0, off).
 2. With the slider off (multiplier 0; the frozen biases stay on), the base predictions at (x_t, t):
    o_N, o_P, o_M on the three prompts and o_A on each anchor prompt.
 3. The slider at +1 and at −1 (bipolar, as sd-scripts' LECO expands a slider into its four ± pairs) on T:
@@ -108,6 +110,7 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
         sampler.set_timesteps(cfg.denoise_steps, device=device)
         lo, hi = cfg.timesteps
         stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if lo <= t <= hi]
+        late_stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if t < lo]  # for late_anchor
         if not stops:
             raise bad_request(f"no sampler step of {cfg.denoise_steps} falls in the timesteps window [{lo}, {hi}]: "
                               "widen the window or raise denoise_steps")
@@ -145,7 +148,18 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             rows = [s["neutral"] for s in chosen] + [s["positive"] for s in chosen] + \
                 [s["negative"] for s in chosen] + [a for a in anchor_prompts for _ in range(B)]
             base = predict(x, t, rows)
-            return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:]
+            late = None
+            if cfg.late_anchor > 0 and late_stops:  # x_t' at a step past the window, and the base's o_T there
+                end = late_stops[int(torch.randint(0, len(late_stops), (1,), generator=gen))]
+                y = x
+                set_multiplier(model, ADAPTER, sign)
+                for t_ in sampler.timesteps[stop:end]:
+                    uncond, cond = predict(y, t_, [""] * B + [s["target"] for s in chosen]).chunk(2)
+                    y = sampler.step((uncond + cfg.denoise_cfg * (cond - uncond)).to(y.dtype), t_, y).prev_sample
+                set_multiplier(model, ADAPTER, 0.0)
+                t_late = sampler.timesteps[end]
+                late = (y, t_late, predict(y, t_late, [s["target"] for s in chosen]))
+            return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:], late
 
         # 5. Resume from a checkpoint of the same run, if asked and present; then the loop.
         losses, anchor_losses, start = [], [], 0
@@ -174,7 +188,7 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             # 5c. The slider at +1 and −1 on the target prompts (toward o_N ± η·direction) and the anchors (o_A).
             loss_total, anchor_total = 0.0, 0.0
             for s in (1.0, -1.0):
-                x, t, o_n, direction, o_a = states[s]
+                x, t, o_n, direction, o_a, late = states[s]
                 set_multiplier(model, ADAPTER, s)
                 pred = predict(x, t, targets + [a for a in anchor_prompts for _ in range(B)])
                 eta = cfg.guidance if s > 0 else cfg.guidance_negative
@@ -184,6 +198,8 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
                     anchor = (per_anchor * anchor_strength).sum()
                     loss = loss + anchor
                     anchor_total += float(anchor.detach()) / 2
+                if late is not None:  # past the window the slider keeps the target prompt's base prediction
+                    loss = loss + cfg.late_anchor * F.mse_loss(predict(late[0], late[1], targets), late[2])
                 loss = loss / 2
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -255,7 +271,7 @@ def slider_metadata(cfg: SliderConfig, model, steps_done: int, started_at: float
             "targets": cfg.targets, "positive": cfg.positive, "negative": cfg.negative, "neutral": cfg.neutral,
             "guidance": cfg.guidance, "guidance_negative": cfg.guidance_negative, "anchors": [{"prompt": a.prompt, "strength": a.strength} for a in cfg.anchors],
             "timesteps": list(cfg.timesteps), "denoise_steps": cfg.denoise_steps, "denoise_cfg": cfg.denoise_cfg,
-            "denoise_sign": cfg.denoise_sign,
+            "denoise_sign": cfg.denoise_sign, "late_anchor": cfg.late_anchor,
             "bipolar": True, "prediction_type": model.scheduler_config.get("prediction_type", "epsilon")},
             ensure_ascii=False),
     })

@@ -11,7 +11,9 @@ Without --candidates it measures the demo recipe's `naive` and `size` cells (the
 recipes/demo.lorabias) on the test set and prints whether the done-when bar of docs/method.md holds. With
 --recipe and --cells it trains those cells of that recipe (as `lorabias run` would, `--set cell.key=json`
 overriding an engine parameter) and, for a `slider` cell beside `size`, prints the text slider's bar
-(docs/tiny-shapes.md). Settings are chosen on the tuning split; the test split is looked at once per candidate.
+(docs/tiny-shapes.md). `--seeds cell=3,4,11` trains a cell once per training seed (measured as cell@3, …);
+bench/engine/slider_seeds.py compares the slider's and `size`'s seeds from the --json files. Settings are chosen
+on the tuning split; the test split is looked at once per candidate.
 """
 from __future__ import annotations
 
@@ -89,6 +91,8 @@ def main() -> int:
     ap.add_argument("--every", type=int, default=1, help="keep every n-th prompt of each family (a quick look)")
     ap.add_argument("--recipe", type=Path, help="train cells of this recipe (with --cells)")
     ap.add_argument("--cells", default="", help="names of the recipe's LoRA cells to train and measure")
+    ap.add_argument("--seeds", action="append", default=[],
+                    help="cell=3,4,11: train that cell once per training seed, measured as cell@3, cell@4, …")
     ap.add_argument("--json")
     args = ap.parse_args()
     import torch
@@ -109,8 +113,14 @@ def main() -> int:
             from lorabias_engine.shapes.claim import train_loras
 
             names = args.cells.split(",")
-            loras = train_loras(model, reg, Path(tmp), args.recipe, names, log=print, overrides=extra)
-            loras = {n: loras[n] for n in names}
+            seeds = {c: [int(x) for x in v.split(",")] for c, v in (s.split("=", 1) for s in args.seeds)}
+            loras = {}
+            for n in names:
+                for seed in seeds.get(n, [None]):
+                    over = dict(extra, **{n: dict(extra.get(n, {}), **({} if seed is None else {"seed": seed}))})
+                    key = n if seed is None else f"{n}@{seed}"
+                    loras[key] = train_loras(model, reg, Path(tmp) / key, args.recipe, [n], log=print,
+                                             overrides=over)[n]
         elif args.candidates:
             names = args.candidates.split(",")
             paths = train_all(model, reg, names, Path(tmp), extra, print)

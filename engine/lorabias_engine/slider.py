@@ -7,7 +7,13 @@ One step of the loop, for a batch of target prompts T (each with its poles P, M 
 
 1. x_t: start from noise and denoise part of the way with the model as it is now (biases on, slider at +1 or
    −1, classifier-free guidance on T), stopping at a sampler step whose timestep t lies in the window — so the
-   slider is trained on states it will meet while sampling (Concept Sliders' partial denoising).
+   slider is trained on states it will meet while sampling (Concept Sliders' partial denoising). By default
+   (`denoise_sign: random`) one x_t per step, drawn at a random sign, serves both signs' terms; with
+   `denoise_sign: matched` each sign's term gets its own x_t drawn with the slider at that sign (as Concept
+   Sliders denoise at the scale they train). An engine parameter only (docs/tiny-shapes.md: not better at both
+   weights), as are `guidance_negative` (η of the −1 term; default η) and `late_anchor` (strength of a term
+   that keeps the target prompt's base prediction at a sampler step past the window, on an x_t' denoised on
+   from x_t with the slider at the same sign; default 0, off).
 2. With the slider off (multiplier 0; the frozen biases stay on), the base predictions at (x_t, t):
    o_N, o_P, o_M on the three prompts and o_A on each anchor prompt.
 3. The slider at +1 and at −1 (bipolar, as sd-scripts' LECO expands a slider into its four ± pairs) on T:
@@ -104,6 +110,7 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
         sampler.set_timesteps(cfg.denoise_steps, device=device)
         lo, hi = cfg.timesteps
         stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if lo <= t <= hi]
+        late_stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if t < lo]  # for late_anchor
         if not stops:
             raise bad_request(f"no sampler step of {cfg.denoise_steps} falls in the timesteps window [{lo}, {hi}]: "
                               "widen the window or raise denoise_steps")
@@ -125,6 +132,35 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             with autocast():
                 return unet(x, t, text, added_cond_kwargs=added).sample.float()
 
+        @torch.no_grad()
+        def draw_state(chosen: list[dict], stop: int, sign: float) -> tuple:
+            """5a–5b. x_t by partial denoising with the slider at `sign` and CFG on the target prompts, then the
+            base's predictions there (slider off, biases on): (x_t, t, o_N, o_P − o_M, o_A)."""
+            x = torch.randn((B, model.latent_channels, h, w), generator=gen).to(device, model.dtype)
+            x = x * sampler.init_noise_sigma
+            set_multiplier(model, ADAPTER, sign)
+            for t in sampler.timesteps[:stop]:
+                uncond, cond = predict(x, t, [""] * B + [s["target"] for s in chosen]).chunk(2)
+                guided = uncond + cfg.denoise_cfg * (cond - uncond)
+                x = sampler.step(guided.to(x.dtype), t, x).prev_sample
+            t = sampler.timesteps[stop]
+            set_multiplier(model, ADAPTER, 0.0)
+            rows = [s["neutral"] for s in chosen] + [s["positive"] for s in chosen] + \
+                [s["negative"] for s in chosen] + [a for a in anchor_prompts for _ in range(B)]
+            base = predict(x, t, rows)
+            late = None
+            if cfg.late_anchor > 0 and late_stops:  # x_t' at a step past the window, and the base's o_T there
+                end = late_stops[int(torch.randint(0, len(late_stops), (1,), generator=gen))]
+                y = x
+                set_multiplier(model, ADAPTER, sign)
+                for t_ in sampler.timesteps[stop:end]:
+                    uncond, cond = predict(y, t_, [""] * B + [s["target"] for s in chosen]).chunk(2)
+                    y = sampler.step((uncond + cfg.denoise_cfg * (cond - uncond)).to(y.dtype), t_, y).prev_sample
+                set_multiplier(model, ADAPTER, 0.0)
+                t_late = sampler.timesteps[end]
+                late = (y, t_late, predict(y, t_late, [s["target"] for s in chosen]))
+            return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:], late
+
         # 5. Resume from a checkpoint of the same run, if asked and present; then the loop.
         losses, anchor_losses, start = [], [], 0
         state = checkpoints.load(cfg.checkpoint_path, cfg.run_hash()) if cfg.resume else None
@@ -140,38 +176,30 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             ctx.check_cancelled("training")
             chosen = [sets[i] for i in torch.randint(0, len(sets), (B,), generator=gen).tolist()]
             targets = [s["target"] for s in chosen]
-            stop = stops[int(torch.randint(0, len(stops), (1,), generator=gen))]
-            sign = 1.0 if torch.rand((1,), generator=gen).item() < 0.5 else -1.0
-            x = torch.randn((B, model.latent_channels, h, w), generator=gen).to(device, model.dtype)
-            x = x * sampler.init_noise_sigma
-
-            with torch.no_grad():
-                # 5a. x_t: partial denoising with the slider on (at a random sign) and CFG on the target prompt.
-                set_multiplier(model, ADAPTER, sign)
-                for t in sampler.timesteps[:stop]:
-                    uncond, cond = predict(x, t, [""] * B + targets).chunk(2)
-                    guided = uncond + cfg.denoise_cfg * (cond - uncond)
-                    x = sampler.step(guided.to(x.dtype), t, x).prev_sample
-                t = sampler.timesteps[stop]
-                # 5b. The base's predictions (slider off, biases on) on neutral, poles and anchors.
-                set_multiplier(model, ADAPTER, 0.0)
-                rows = [s["neutral"] for s in chosen] + [s["positive"] for s in chosen] + \
-                    [s["negative"] for s in chosen] + [a for a in anchor_prompts for _ in range(B)]
-                base = predict(x, t, rows)
-                o_n, o_p, o_m, o_a = base[:B], base[B:2 * B], base[2 * B:3 * B], base[3 * B:]
-                direction = cfg.guidance * (o_p - o_m)
+            if cfg.denoise_sign == "random":  # one x_t, drawn with the slider at a random sign, for both signs
+                stop = stops[int(torch.randint(0, len(stops), (1,), generator=gen))]
+                sign = 1.0 if torch.rand((1,), generator=gen).item() < 0.5 else -1.0
+                drawn = draw_state(chosen, stop, sign)
+                states = {1.0: drawn, -1.0: drawn}
+            else:  # "matched": each sign trained on its own x_t, drawn with the slider at that sign
+                states = {s: draw_state(chosen, stops[int(torch.randint(0, len(stops), (1,), generator=gen))], s)
+                          for s in (1.0, -1.0)}
 
             # 5c. The slider at +1 and −1 on the target prompts (toward o_N ± η·direction) and the anchors (o_A).
             loss_total, anchor_total = 0.0, 0.0
             for s in (1.0, -1.0):
+                x, t, o_n, direction, o_a, late = states[s]
                 set_multiplier(model, ADAPTER, s)
                 pred = predict(x, t, targets + [a for a in anchor_prompts for _ in range(B)])
-                loss = F.mse_loss(pred[:B], o_n + s * direction)
+                eta = cfg.guidance if s > 0 else cfg.guidance_negative
+                loss = F.mse_loss(pred[:B], o_n + s * eta * direction)
                 if anchor_prompts:
                     per_anchor = (pred[B:] - o_a).pow(2).flatten(1).mean(1).view(len(anchor_prompts), B).mean(1)
                     anchor = (per_anchor * anchor_strength).sum()
                     loss = loss + anchor
                     anchor_total += float(anchor.detach()) / 2
+                if late is not None:  # past the window the slider keeps the target prompt's base prediction
+                    loss = loss + cfg.late_anchor * F.mse_loss(predict(late[0], late[1], targets), late[2])
                 loss = loss / 2
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -233,15 +261,17 @@ def slider_metadata(cfg: SliderConfig, model, steps_done: int, started_at: float
         for pos, unc, action, mult in ((s["negative"], s["positive"], "erase", 1.0), (s["positive"], s["negative"], "enhance", 1.0),
                                        (s["positive"], s["negative"], "erase", -1.0), (s["negative"], s["positive"], "enhance", -1.0)):
             pairs.append({"target": s["target"], "positive": pos, "unconditional": unc, "neutral": s["neutral"],
-                          "action": action, "multiplier": mult, "weight": 1.0, "guidance_scale": cfg.guidance})
+                          "action": action, "multiplier": mult, "weight": 1.0,
+                          "guidance_scale": cfg.guidance if mult > 0 else cfg.guidance_negative})
     meta.update({
         "ss_training_comment": "text slider trained by lorabias from prompts alone (no images)",
         "ss_leco_prompt_count": str(len(pairs)),
         "ss_leco_preview": json.dumps(pairs[:16], ensure_ascii=False),
         "lorabias_slider": json.dumps({
             "targets": cfg.targets, "positive": cfg.positive, "negative": cfg.negative, "neutral": cfg.neutral,
-            "guidance": cfg.guidance, "anchors": [{"prompt": a.prompt, "strength": a.strength} for a in cfg.anchors],
+            "guidance": cfg.guidance, "guidance_negative": cfg.guidance_negative, "anchors": [{"prompt": a.prompt, "strength": a.strength} for a in cfg.anchors],
             "timesteps": list(cfg.timesteps), "denoise_steps": cfg.denoise_steps, "denoise_cfg": cfg.denoise_cfg,
+            "denoise_sign": cfg.denoise_sign, "late_anchor": cfg.late_anchor,
             "bipolar": True, "prediction_type": model.scheduler_config.get("prediction_type", "epsilon")},
             ensure_ascii=False),
     })

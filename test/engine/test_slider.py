@@ -89,6 +89,53 @@ def test_slider_is_seeded_and_reproducible(random_tiny, registry, tmp_path):
     assert a["losses"] == b["losses"]
 
 
+def test_matched_denoising_draws_each_signs_x_t_with_the_slider_at_that_sign(random_tiny, registry, tmp_path,
+                                                                           monkeypatch):
+    from lorabias_engine import slider as slider_module
+
+    calls: list = []
+    real = slider_module.set_multiplier
+    monkeypatch.setattr(slider_module, "set_multiplier", lambda m, name, w: (calls.append(w), real(m, name, w)))
+    slider(random_tiny, registry, tmp_path / "random.safetensors", steps=1, timesteps=[0, 1000])
+    random_calls, calls[:] = calls[:4], []
+    slider(random_tiny, registry, tmp_path / "matched.safetensors", steps=1, timesteps=[0, 1000], denoise_sign="matched")
+    assert random_calls[0] in (1.0, -1.0) and random_calls[1:] == [0.0, 1.0, -1.0]  # one x_t for both signs
+    assert calls[:6] == [1.0, 0.0, -1.0, 0.0, 1.0, -1.0]  # x_t at +1, base there, x_t at −1, base there, train ±1
+
+
+def test_guidance_negative_sets_the_strength_of_the_minus_one_term(random_tiny, registry, tmp_path, noise):
+    base = predictions(random_tiny, None, 0, [TARGET, POSITIVE, NEGATIVE], noise)
+    direction = base[POSITIVE] - base[NEGATIVE]
+    moved = {}
+    for eta_neg in (ETA, ETA / 4):
+        res = slider(random_tiny, registry, tmp_path / f"n{eta_neg}.safetensors", guidance_negative=eta_neg)
+        after = predictions(random_tiny, res["path"], -1.0, [TARGET], noise)[TARGET]
+        moved[eta_neg] = -float(((after - base[TARGET]) * direction).mean())
+    print(f"−1 along the direction: η₋ = {ETA}: {moved[ETA]:+.2e}, η₋ = {ETA / 4}: {moved[ETA / 4]:+.2e}")
+    assert moved[ETA] > moved[ETA / 4] > 0
+
+
+def test_late_anchor_holds_the_target_prompts_prediction_past_the_window(random_tiny, registry, tmp_path, noise):
+    t_late = torch.tensor(100)
+
+    @torch.no_grad()
+    def change(path) -> float:
+        text, _ = random_tiny.encode_prompts([TARGET] * noise.shape[0])
+        out = []
+        for w in (0.0, 1.0, -1.0):
+            with lora.loras_applied(random_tiny, [] if w == 0 else [{"path": str(path), "weight": w}], "late") as n:
+                lora.activate(random_tiny, n)
+                out.append(random_tiny.unet(noise, t_late, text).sample.float())
+        return sum(float((o - out[0]).pow(2).mean()) for o in out[1:])
+
+    kw = dict(steps=12, lr=3e-3, timesteps=[500, 1000], denoise_steps=4)
+    free = slider(random_tiny, registry, tmp_path / "free.safetensors", **kw)
+    held = slider(random_tiny, registry, tmp_path / "held.safetensors", late_anchor=4.0, **kw)
+    change_free, change_held = change(free["path"]), change(held["path"])
+    print(f"change of the target's prediction at t = 100: without late_anchor {change_free:.3e}, with {change_held:.3e}")
+    assert change_free > 0 and change_held < 0.7 * change_free
+
+
 def test_file_is_a_kohya_lora_with_prompts_eta_and_biases_and_survives_export(random_tiny, registry, tmp_path):
     from safetensors import safe_open
 
@@ -117,7 +164,8 @@ def test_file_is_a_kohya_lora_with_prompts_eta_and_biases_and_survives_export(ra
 @pytest.mark.parametrize("bad, words", [
     ({"timesteps": [500, 400]}, "timesteps"), ({"negative": POSITIVE}, "same prompt"), ({"targets": []}, "targets"),
     ({"guidance": 0}, "guidance"), ({"timesteps": [10, 11], "denoise_steps": 2}, "window"),
-    ({"anchors": [{"strength": 1}]}, "anchors")])
+    ({"anchors": [{"strength": 1}]}, "anchors"), ({"guidance_negative": 0}, "guidance"),
+    ({"denoise_sign": "both"}, "denoise_sign"), ({"late_anchor": -1}, "late_anchor")])
 def test_bad_parameters_are_refused_with_a_message_and_no_file(random_tiny, registry, tmp_path, bad, words):
     out = tmp_path / "bad.safetensors"
     with pytest.raises(EngineError) as err:

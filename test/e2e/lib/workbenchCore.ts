@@ -192,8 +192,20 @@ export class WorkbenchCore {
 
   /** Puts the cursor at the end of code cell `index`'s text, in edit mode. */
   async focusCellEnd(index: number): Promise<void> {
-    const row = await this.cell(index);
-    await row.locator('.monaco-editor .view-lines').first().click();
+    // a click can leave the focus on the notebook's list instead of in the cell's editor (the list is still
+    // laying out after a hover or a scroll); there MOD+End would go to the last cell, so the keys would edit
+    // another cell. Click until this row's editor has the text focus.
+    for (let attempt = 1; ; attempt++) {
+      const row = await this.cell(index);
+      await row.locator('.monaco-editor .view-lines').first().click();
+      try {
+        await row.locator('.monaco-editor.focused').first().waitFor({ state: 'attached', timeout: 2_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw new Error(`cell ${index}'s editor did not take the focus after 3 clicks: ${e}`);
+        await this.page.keyboard.press('Escape');
+      }
+    }
     await this.page.keyboard.press(`${MOD}+End`);
   }
 

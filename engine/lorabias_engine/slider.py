@@ -132,31 +132,29 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             with autocast():
                 return unet(x, t, text, added_cond_kwargs=added).sample.float()
 
+        def denoise(x: torch.Tensor, timesteps, chosen: list[dict], sign: float) -> torch.Tensor:
+            """DDIM steps over `timesteps` from x with the slider at `sign` and CFG on the target prompts."""
+            set_multiplier(model, ADAPTER, sign)
+            for t in timesteps:
+                uncond, cond = predict(x, t, [""] * B + [s["target"] for s in chosen]).chunk(2)
+                x = sampler.step((uncond + cfg.denoise_cfg * (cond - uncond)).to(x.dtype), t, x).prev_sample
+            set_multiplier(model, ADAPTER, 0.0)
+            return x
+
         @torch.no_grad()
         def draw_state(chosen: list[dict], stop: int, sign: float) -> tuple:
             """5a–5b. x_t by partial denoising with the slider at `sign` and CFG on the target prompts, then the
             base's predictions there (slider off, biases on): (x_t, t, o_N, o_P − o_M, o_A)."""
             x = torch.randn((B, model.latent_channels, h, w), generator=gen).to(device, model.dtype)
-            x = x * sampler.init_noise_sigma
-            set_multiplier(model, ADAPTER, sign)
-            for t in sampler.timesteps[:stop]:
-                uncond, cond = predict(x, t, [""] * B + [s["target"] for s in chosen]).chunk(2)
-                guided = uncond + cfg.denoise_cfg * (cond - uncond)
-                x = sampler.step(guided.to(x.dtype), t, x).prev_sample
+            x = denoise(x * sampler.init_noise_sigma, sampler.timesteps[:stop], chosen, sign)
             t = sampler.timesteps[stop]
-            set_multiplier(model, ADAPTER, 0.0)
             rows = [s["neutral"] for s in chosen] + [s["positive"] for s in chosen] + \
                 [s["negative"] for s in chosen] + [a for a in anchor_prompts for _ in range(B)]
             base = predict(x, t, rows)
             late = None
             if cfg.late_anchor > 0 and late_stops:  # x_t' at a step past the window, and the base's o_T there
                 end = late_stops[int(torch.randint(0, len(late_stops), (1,), generator=gen))]
-                y = x
-                set_multiplier(model, ADAPTER, sign)
-                for t_ in sampler.timesteps[stop:end]:
-                    uncond, cond = predict(y, t_, [""] * B + [s["target"] for s in chosen]).chunk(2)
-                    y = sampler.step((uncond + cfg.denoise_cfg * (cond - uncond)).to(y.dtype), t_, y).prev_sample
-                set_multiplier(model, ADAPTER, 0.0)
+                y = denoise(x, sampler.timesteps[stop:end], chosen, sign)
                 t_late = sampler.timesteps[end]
                 late = (y, t_late, predict(y, t_late, [s["target"] for s in chosen]))
             return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:], late

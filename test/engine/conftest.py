@@ -118,6 +118,24 @@ def random_tiny(registry, tmp_path_factory):
     return registry.load({"checkpoint": str(path)})[0]
 
 
+@pytest.fixture
+def pair(tmp_path):
+    """A/A′ for the pair schemes: a small blue circle on white and the same picture with the circle large, each in
+    its own folder with the caption "blue, circle, white background"; returns the two image paths."""
+    from PIL import Image
+
+    from lorabias_engine.shapes.generator import ShapeSpec, render, with_size
+
+    spec = ShapeSpec("circle", "blue", "small", "white background")
+    paths = {}
+    for name, s in (("a", spec), ("a2", with_size(spec, "large"))):
+        (tmp_path / name).mkdir()
+        Image.fromarray(render(s)).save(tmp_path / name / "p.png")
+        (tmp_path / name / "p.txt").write_text("blue, circle, white background")
+        paths[name] = str(tmp_path / name / "p.png")
+    return paths
+
+
 def shapes_image(edited: bool = False, size: int = 32) -> np.ndarray:
     """A: a red disc on blue. A′ (edited): the same with a yellow square in the top-right corner."""
     img = np.zeros((size, size, 3), np.uint8)

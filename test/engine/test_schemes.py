@@ -11,7 +11,6 @@ from lorabias_engine.errors import EngineError
 from lorabias_engine.models.schedulers import training_scheduler
 from lorabias_engine.protocol import JobContext
 from lorabias_engine.schemes import outside_weights, shifted_target
-from lorabias_engine.shapes.generator import ShapeSpec, render, with_size
 from lorabias_engine.train import train
 
 
@@ -32,18 +31,6 @@ def test_the_shifted_target_denoises_to_the_base_estimate_moved_by_the_pair_diff
 
     want = shifted_target(pred, base, a2 - a, sigma)
     assert torch.allclose(x0(xa2, want), x0(xa, base) + (a2 - a), atol=1e-4)
-
-
-@pytest.fixture
-def pair(tmp_path):
-    spec = ShapeSpec("circle", "blue", "small", "white background")
-    paths = {}
-    for name, s in (("a", spec), ("a2", with_size(spec, "large"))):
-        (tmp_path / name).mkdir()
-        Image.fromarray(render(s)).save(tmp_path / name / "p.png")
-        (tmp_path / name / "p.txt").write_text("blue, circle, white background")
-        paths[name] = str(tmp_path / name / "p.png")
-    return paths
 
 
 def run(model, registry, tmp_path, **kw):

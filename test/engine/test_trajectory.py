@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-from PIL import Image
 
 from lorabias_engine.errors import EngineError
 from lorabias_engine.lora import activate, apply_lora_file, remove_adapters
 from lorabias_engine.protocol import JobContext
-from lorabias_engine.shapes.generator import ShapeSpec, render, with_size
 from lorabias_engine.train import train
 from lorabias_engine.train_config import TrajectoryConfig
 from lorabias_engine.trajectory import Trajectory, background_mask
 
-CAPTION = "blue, circle, white background"
-
-
-@pytest.fixture
-def pair(tmp_path):
-    spec = ShapeSpec("circle", "blue", "small", "white background")
-    paths = {}
-    for name, s in (("a", spec), ("a2", with_size(spec, "large"))):
-        (tmp_path / name).mkdir()
-        Image.fromarray(render(s)).save(tmp_path / name / "p.png")
-        (tmp_path / name / "p.txt").write_text(CAPTION)
-        paths[name] = str(tmp_path / name / "p.png")
-    return paths
+CAPTION = "blue, circle, white background"  # the caption of conftest.py's `pair`
 
 
 def test_the_background_mask_is_where_both_pictures_are_far_from_their_shapes():

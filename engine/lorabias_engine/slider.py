@@ -13,7 +13,8 @@ One step of the loop, for a batch of target prompts T (each with its poles P, M 
    Sliders denoise at the scale they train). An engine parameter only (docs/tiny-shapes.md: not better at both
    weights), as are `guidance_negative` (η of the −1 term; default η) and `late_anchor` (strength of a term
    that keeps the target prompt's base prediction at a sampler step past the window, on an x_t' denoised on
-   from x_t with the slider at the same sign; default 0, off).
+   from x_t with the slider at the same sign; default 0, off) and `early_anchor` (the same before the window,
+   on the state the denoising passes on its way to x_t; docs/text-slider-steps.md: it stops the size change).
 2. With the slider off (multiplier 0; the frozen biases stay on), the base predictions at (x_t, t):
    o_N, o_P, o_M on the three prompts and o_A on each anchor prompt.
 3. The slider at +1 and at −1 (bipolar, as sd-scripts' LECO expands a slider into its four ± pairs) on T:
@@ -111,6 +112,7 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
         lo, hi = cfg.timesteps
         stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if lo <= t <= hi]
         late_stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if t < lo]  # for late_anchor
+        early_stops = [k for k, t in enumerate(sampler.timesteps.tolist()) if t > hi]  # for early_anchor
         if not stops:
             raise bad_request(f"no sampler step of {cfg.denoise_steps} falls in the timesteps window [{lo}, {hi}]: "
                               "widen the window or raise denoise_steps")
@@ -146,7 +148,13 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             """5a–5b. x_t by partial denoising with the slider at `sign` and CFG on the target prompts, then the
             base's predictions there (slider off, biases on): (x_t, t, o_N, o_P − o_M, o_A)."""
             x = torch.randn((B, model.latent_channels, h, w), generator=gen).to(device, model.dtype)
-            x = denoise(x * sampler.init_noise_sigma, sampler.timesteps[:stop], chosen, sign)
+            x, begin, early = x * sampler.init_noise_sigma, 0, None
+            if cfg.early_anchor > 0 and early_stops:  # a state before the window on the way, and the base's o_T there
+                begin = early_stops[int(torch.randint(0, len(early_stops), (1,), generator=gen))]
+                x = denoise(x, sampler.timesteps[:begin], chosen, sign)
+                t_early = sampler.timesteps[begin]
+                early = (x, t_early, predict(x, t_early, [s["target"] for s in chosen]))
+            x = denoise(x, sampler.timesteps[begin:stop], chosen, sign)
             t = sampler.timesteps[stop]
             rows = [s["neutral"] for s in chosen] + [s["positive"] for s in chosen] + \
                 [s["negative"] for s in chosen] + [a for a in anchor_prompts for _ in range(B)]
@@ -157,7 +165,7 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
                 y = denoise(x, sampler.timesteps[stop:end], chosen, sign)
                 t_late = sampler.timesteps[end]
                 late = (y, t_late, predict(y, t_late, [s["target"] for s in chosen]))
-            return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:], late
+            return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:], late, early
 
         # 5. Resume from a checkpoint of the same run, if asked and present; then the loop.
         losses, anchor_losses, start = [], [], 0
@@ -186,7 +194,7 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             # 5c. The slider at +1 and −1 on the target prompts (toward o_N ± η·direction) and the anchors (o_A).
             loss_total, anchor_total = 0.0, 0.0
             for s in (1.0, -1.0):
-                x, t, o_n, direction, o_a, late = states[s]
+                x, t, o_n, direction, o_a, late, early = states[s]
                 set_multiplier(model, ADAPTER, s)
                 pred = predict(x, t, targets + [a for a in anchor_prompts for _ in range(B)])
                 eta = cfg.guidance if s > 0 else cfg.guidance_negative
@@ -196,8 +204,9 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
                     anchor = (per_anchor * anchor_strength).sum()
                     loss = loss + anchor
                     anchor_total += float(anchor.detach()) / 2
-                if late is not None:  # past the window the slider keeps the target prompt's base prediction
-                    loss = loss + cfg.late_anchor * F.mse_loss(predict(late[0], late[1], targets), late[2])
+                for keep, strength in ((late, cfg.late_anchor), (early, cfg.early_anchor)):
+                    if keep is not None:  # outside the window the slider keeps the target prompt's base prediction
+                        loss = loss + strength * F.mse_loss(predict(keep[0], keep[1], targets), keep[2])
                 loss = loss / 2
                 if scaler is not None:
                     scaler.scale(loss).backward()
@@ -269,7 +278,7 @@ def slider_metadata(cfg: SliderConfig, model, steps_done: int, started_at: float
             "targets": cfg.targets, "positive": cfg.positive, "negative": cfg.negative, "neutral": cfg.neutral,
             "guidance": cfg.guidance, "guidance_negative": cfg.guidance_negative, "anchors": [{"prompt": a.prompt, "strength": a.strength} for a in cfg.anchors],
             "timesteps": list(cfg.timesteps), "denoise_steps": cfg.denoise_steps, "denoise_cfg": cfg.denoise_cfg,
-            "denoise_sign": cfg.denoise_sign, "late_anchor": cfg.late_anchor,
+            "denoise_sign": cfg.denoise_sign, "late_anchor": cfg.late_anchor, "early_anchor": cfg.early_anchor,
             "bipolar": True, "prediction_type": model.scheduler_config.get("prediction_type", "epsilon")},
             ensure_ascii=False),
     })

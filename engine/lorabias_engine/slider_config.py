@@ -36,6 +36,7 @@ class SliderConfig(LoraTraining):
     denoise_sign: str = "random"  # x_t drawn with the slider at a random sign for both terms, or "matched"
     guidance_negative: float = 1.0  # η of the −1 term (defaults to guidance)
     late_anchor: float = 0.0  # strength of the term keeping the target's prediction past the window (0: off)
+    early_anchor: float = 0.0  # the same before the window (at sampler steps with t above its max)
 
     def prompts_for(self, target: str) -> dict[str, str]:
         """The prompts of one target: itself, its two poles and its neutral."""
@@ -72,9 +73,10 @@ def parse_slider(params: dict, default_resolution: int) -> SliderConfig:
         anchors=anchors, timesteps=(window[0], window[1]), denoise_steps=positive_int(params, "denoise_steps", 25),
         denoise_cfg=get(params, "denoise_cfg", float, 3.0), denoise_sign=get(params, "denoise_sign", str, "random"))
     cfg.guidance_negative = get(params, "guidance_negative", float, cfg.guidance)
-    cfg.late_anchor = get(params, "late_anchor", float, 0.0)
-    if cfg.late_anchor < 0:
-        raise bad_request(f"params.late_anchor must be ≥ 0, got {cfg.late_anchor}")
+    for key in ("late_anchor", "early_anchor"):
+        setattr(cfg, key, get(params, key, float, 0.0))
+        if getattr(cfg, key) < 0:
+            raise bad_request(f"params.{key} must be ≥ 0, got {getattr(cfg, key)}")
     if cfg.guidance <= 0 or cfg.guidance_negative <= 0:
         raise bad_request(f"params.guidance (η) must be > 0, got {cfg.guidance} (−1: {cfg.guidance_negative})")
     if cfg.denoise_sign not in ("random", "matched"):

@@ -115,24 +115,27 @@ def test_guidance_negative_sets_the_strength_of_the_minus_one_term(random_tiny, 
     assert moved[ETA] > moved[ETA / 4] > 0
 
 
-def test_late_anchor_holds_the_target_prompts_prediction_past_the_window(random_tiny, registry, tmp_path, noise):
-    t_late = torch.tensor(100)
-
-    @torch.no_grad()
-    def change(path) -> float:
-        text, _ = random_tiny.encode_prompts([TARGET] * noise.shape[0])
-        out = []
+def target_change(model, path, noise, t: int) -> float:
+    """How far the slider at +1 and −1 moves the target prompt's prediction at (noise, t): summed MSE."""
+    text, _ = model.encode_prompts([TARGET] * noise.shape[0])
+    out = []
+    with torch.no_grad():
         for w in (0.0, 1.0, -1.0):
-            with lora.loras_applied(random_tiny, [] if w == 0 else [{"path": str(path), "weight": w}], "late") as n:
-                lora.activate(random_tiny, n)
-                out.append(random_tiny.unet(noise, t_late, text).sample.float())
-        return sum(float((o - out[0]).pow(2).mean()) for o in out[1:])
+            with lora.loras_applied(model, [] if w == 0 else [{"path": str(path), "weight": w}], "keep") as n:
+                lora.activate(model, n)
+                out.append(model.unet(noise, torch.tensor(t), text).sample.float())
+    return sum(float((o - out[0]).pow(2).mean()) for o in out[1:])
 
-    kw = dict(steps=12, lr=3e-3, timesteps=[500, 1000], denoise_steps=4)
+
+@pytest.mark.parametrize("key,window,t_outside", [("late_anchor", [500, 1000], 100), ("early_anchor", [0, 600], 751)])
+def test_outside_anchor_holds_the_target_prompts_prediction_outside_the_window(random_tiny, registry, tmp_path, noise,
+                                                                                key, window, t_outside):
+    kw = dict(steps=12, lr=3e-3, timesteps=window, denoise_steps=4)  # DDIM 4: t = 751, 501, 251, 1
     free = slider(random_tiny, registry, tmp_path / "free.safetensors", **kw)
-    held = slider(random_tiny, registry, tmp_path / "held.safetensors", late_anchor=4.0, **kw)
-    change_free, change_held = change(free["path"]), change(held["path"])
-    print(f"change of the target's prediction at t = 100: without late_anchor {change_free:.3e}, with {change_held:.3e}")
+    held = slider(random_tiny, registry, tmp_path / "held.safetensors", **{key: 4.0}, **kw)
+    change_free = target_change(random_tiny, free["path"], noise, t_outside)
+    change_held = target_change(random_tiny, held["path"], noise, t_outside)
+    print(f"change of the target's prediction at t = {t_outside}: without {key} {change_free:.3e}, with {change_held:.3e}")
     assert change_free > 0 and change_held < 0.7 * change_free
 
 
@@ -165,7 +168,8 @@ def test_file_is_a_kohya_lora_with_prompts_eta_and_biases_and_survives_export(ra
     ({"timesteps": [500, 400]}, "timesteps"), ({"negative": POSITIVE}, "same prompt"), ({"targets": []}, "targets"),
     ({"guidance": 0}, "guidance"), ({"timesteps": [10, 11], "denoise_steps": 2}, "window"),
     ({"anchors": [{"strength": 1}]}, "anchors"), ({"guidance_negative": 0}, "guidance"),
-    ({"denoise_sign": "both"}, "denoise_sign"), ({"late_anchor": -1}, "late_anchor")])
+    ({"denoise_sign": "both"}, "denoise_sign"), ({"late_anchor": -1}, "late_anchor"),
+    ({"early_anchor": -1}, "early_anchor")])
 def test_bad_parameters_are_refused_with_a_message_and_no_file(random_tiny, registry, tmp_path, bad, words):
     out = tmp_path / "bad.safetensors"
     with pytest.raises(EngineError) as err:

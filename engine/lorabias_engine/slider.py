@@ -143,28 +143,33 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             set_multiplier(model, ADAPTER, 0.0)
             return x
 
+        def pick(steps: list[int]) -> int:
+            """One of the sampler steps, drawn from the loop's generator."""
+            return steps[int(torch.randint(0, len(steps), (1,), generator=gen))]
+
         @torch.no_grad()
         def draw_state(chosen: list[dict], stop: int, sign: float) -> tuple:
             """5a–5b. x_t by partial denoising with the slider at `sign` and CFG on the target prompts, then the
-            base's predictions there (slider off, biases on): (x_t, t, o_N, o_P − o_M, o_A)."""
+            base's predictions there (slider off, biases on): (x_t, t, o_N, o_P − o_M, o_A, late, early), where
+            late / early are the (state, t, o_T) kept by `late_anchor` / `early_anchor`, or None when off."""
+            def kept(y: torch.Tensor, k: int) -> tuple:  # a state at sampler step k and the base's o_T there
+                return y, sampler.timesteps[k], predict(y, sampler.timesteps[k], [s["target"] for s in chosen])
+
             x = torch.randn((B, model.latent_channels, h, w), generator=gen).to(device, model.dtype)
             x, begin, early = x * sampler.init_noise_sigma, 0, None
-            if cfg.early_anchor > 0 and early_stops:  # a state before the window on the way, and the base's o_T there
-                begin = early_stops[int(torch.randint(0, len(early_stops), (1,), generator=gen))]
+            if cfg.early_anchor > 0 and early_stops:  # a state before the window on the way to x_t
+                begin = pick(early_stops)
                 x = denoise(x, sampler.timesteps[:begin], chosen, sign)
-                t_early = sampler.timesteps[begin]
-                early = (x, t_early, predict(x, t_early, [s["target"] for s in chosen]))
+                early = kept(x, begin)
             x = denoise(x, sampler.timesteps[begin:stop], chosen, sign)
             t = sampler.timesteps[stop]
             rows = [s["neutral"] for s in chosen] + [s["positive"] for s in chosen] + \
                 [s["negative"] for s in chosen] + [a for a in anchor_prompts for _ in range(B)]
             base = predict(x, t, rows)
             late = None
-            if cfg.late_anchor > 0 and late_stops:  # x_t' at a step past the window, and the base's o_T there
-                end = late_stops[int(torch.randint(0, len(late_stops), (1,), generator=gen))]
-                y = denoise(x, sampler.timesteps[stop:end], chosen, sign)
-                t_late = sampler.timesteps[end]
-                late = (y, t_late, predict(y, t_late, [s["target"] for s in chosen]))
+            if cfg.late_anchor > 0 and late_stops:  # x_t' at a step past the window, denoised on from x_t
+                end = pick(late_stops)
+                late = kept(denoise(x, sampler.timesteps[stop:end], chosen, sign), end)
             return x, t, base[:B], base[B:2 * B] - base[2 * B:3 * B], base[3 * B:], late, early
 
         # 5. Resume from a checkpoint of the same run, if asked and present; then the loop.
@@ -183,13 +188,12 @@ def train_slider(params: dict, ctx: JobContext, registry) -> dict:
             chosen = [sets[i] for i in torch.randint(0, len(sets), (B,), generator=gen).tolist()]
             targets = [s["target"] for s in chosen]
             if cfg.denoise_sign == "random":  # one x_t, drawn with the slider at a random sign, for both signs
-                stop = stops[int(torch.randint(0, len(stops), (1,), generator=gen))]
+                stop = pick(stops)
                 sign = 1.0 if torch.rand((1,), generator=gen).item() < 0.5 else -1.0
                 drawn = draw_state(chosen, stop, sign)
                 states = {1.0: drawn, -1.0: drawn}
             else:  # "matched": each sign trained on its own x_t, drawn with the slider at that sign
-                states = {s: draw_state(chosen, stops[int(torch.randint(0, len(stops), (1,), generator=gen))], s)
-                          for s in (1.0, -1.0)}
+                states = {s: draw_state(chosen, pick(stops), s) for s in (1.0, -1.0)}
 
             # 5c. The slider at +1 and −1 on the target prompts (toward o_N ± η·direction) and the anchors (o_A).
             loss_total, anchor_total = 0.0, 0.0
